@@ -1,0 +1,2 @@
+namespace Dm3.Protocol;
+internal static class Placeholder;
