@@ -1,0 +1,37 @@
+using Dm3.Backend.Signing;
+
+namespace Dm3.Adapters.KeyVault;
+
+/// <summary>
+/// Wraps data keys with a Key Vault RSA key (RSA-OAEP-256). The versioned key id returned by wrapKey is stored with the
+/// ciphertext, and unwrap uses exactly that version, so key rotation never strands old data.
+/// </summary>
+public sealed class KeyVaultKeyWrapper(KeyVaultClient client, string keyName, string? keyVersion = null) : IKeyWrapper
+{
+    public const string Algorithm = "RSA-OAEP-256";
+
+    public async Task<WrappedKey> WrapAsync(ReadOnlyMemory<byte> plaintextKey, CancellationToken cancellationToken)
+    {
+        if (plaintextKey.Length == 0)
+        {
+            throw new ArgumentException("Nothing to wrap.", nameof(plaintextKey));
+        }
+        var result = await client.WrapKeyAsync(keyName, keyVersion, Algorithm, plaintextKey, cancellationToken).ConfigureAwait(false);
+        if (!client.TryParseKeyId(result.KeyId, out _, out var version) || version is null)
+        {
+            throw new InvalidOperationException("Key Vault returned a wrap result without a versioned key id.");
+        }
+        return new WrappedKey(result.KeyId, result.Value);
+    }
+
+    public async Task<byte[]> UnwrapAsync(WrappedKey wrapped, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(wrapped);
+        if (!client.TryParseKeyId(wrapped.KeyId, out var name, out var version) || version is null || name != keyName)
+        {
+            throw new ArgumentException($"'{wrapped.KeyId}' is not a versioned id of key '{keyName}' in {client.VaultUri}.", nameof(wrapped));
+        }
+        var result = await client.UnwrapKeyAsync(name, version, Algorithm, wrapped.Ciphertext, cancellationToken).ConfigureAwait(false);
+        return result.Value;
+    }
+}

@@ -1,0 +1,50 @@
+using Dm3.App.Composition;
+using Dm3.App.Configuration;
+using Dm3.App.Functions;
+using Dm3.Backend.Apps;
+using Dm3.Backend.Ccip;
+using Dm3.Backend.Names;
+using Dm3.Backend.Signing;
+
+namespace Dm3.App.Ccip;
+
+/// <summary>
+/// The CCIP-Read gateway (<c>Gateway__Resolvers__N__Address</c> / <c>__Family=ens|dm3</c>, <c>Gateway__SignatureTtlSeconds</c>).
+/// Depends on the resolver feature's <see cref="AppCatalog"/> / <see cref="NameStore"/> and on the composition root's
+/// <see cref="IDigestSigner"/>.
+/// </summary>
+public sealed class GatewayFeature : IAppFeature
+{
+    public const string GetFunction = "CcipGet";
+    public const string PostFunction = "CcipPost";
+
+    public void Describe(FunctionCatalog catalog) => catalog
+        .Http(GetFunction, "ccip/{sender}/{data}", "GET", "OPTIONS")
+        .Http(PostFunction, "ccip", "POST", "OPTIONS");
+
+    public void AddServices(IServiceCollection services)
+    {
+        services.AddSingleton(sp => ReadOptions(sp.GetRequiredService<IConfiguration>()));
+        services.AddSingleton(sp => new CcipGateway(
+            sp.GetRequiredService<GatewayOptions>(),
+            sp.GetRequiredService<AppCatalog>(),
+            sp.GetRequiredService<NameStore>(),
+            sp.GetRequiredService<IDigestSigner>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<DeliveryServiceOptions>()));
+    }
+
+    public void ValidateSettings(SettingsReader settings, RuntimeSettings runtime)
+    {
+        var errors = CcipGateway.Validate(ReadOptions(settings.Configuration));
+        if (errors.Count > 0)
+        {
+            throw new SettingsException(GatewayOptions.SectionName, string.Join(" ", errors));
+        }
+    }
+
+    public void MapEndpoints(IEndpointRouteBuilder endpoints, RuntimeSettings runtime) => GatewayEndpoints.Map(endpoints);
+
+    public static GatewayOptions ReadOptions(IConfiguration configuration) =>
+        configuration.GetSection(GatewayOptions.SectionName).Get<GatewayOptions>() ?? new GatewayOptions();
+}

@@ -1,0 +1,157 @@
+using System.Text.RegularExpressions;
+using Dm3.Backend.Runtime;
+
+namespace Dm3.App.Functions;
+
+public enum FunctionKind { Http, Queue, Timer }
+
+/// <summary>One Azure Functions function of the app (one folder with a function.json in the package).</summary>
+public abstract record FunctionDefinition(string Name, FunctionKind Kind)
+{
+    /// <summary>When set, the function exists only if this boolean setting is true (diagnostic functions).</summary>
+    public string? EnabledBy { get; init; }
+}
+
+/// <summary>A forwarded HTTP function: the host forwards the request unchanged to <see cref="Route"/>.</summary>
+public sealed record HttpFunction(string Name, string Route, IReadOnlyList<string> Methods) : FunctionDefinition(Name, FunctionKind.Http);
+
+/// <summary>A queue-triggered function (Storage Queue or Service Bus, per deployment); invoked at POST /{Name}.</summary>
+public sealed record QueueFunction(string Name, string QueueSetting, Type HandlerType) : FunctionDefinition(Name, FunctionKind.Queue)
+{
+    public const string TriggerBindingName = "message";
+}
+
+/// <summary>A timer-triggered function; NCRONTAB schedule from an app setting; invoked at POST /{Name}.</summary>
+public sealed record TimerFunction(string Name, string ScheduleSetting, string DefaultSchedule, Type HandlerType) : FunctionDefinition(Name, FunctionKind.Timer)
+{
+    public const string TriggerBindingName = "timer";
+}
+
+/// <summary>A queue the program writes to: its app setting (used as %Setting% in function.json) and default name.</summary>
+public sealed record QueueDeclaration(string Setting, string DefaultName);
+
+/// <summary>
+/// The one description of the app's functions, tables and queues. function.json files for either transport, the
+/// invocation endpoints, the standalone pump and timers, and storage initialisation are all derived from it.
+/// Features add entries in <c>IAppFeature.Describe</c>, one line each:
+/// <code>
+/// catalog.Queue&lt;DeliverEnvelopeHandler&gt;("DeliverEnvelope", "EnvelopesQueue", defaultQueueName: "envelopes");
+/// catalog.Timer&lt;SweepHandler&gt;("Sweeper", "SweeperSchedule", "0 */15 * * * *");
+/// catalog.Http("GetProfile", "profile/{name}", "GET");
+/// catalog.Table("Names");
+/// </code>
+/// </summary>
+public sealed class FunctionCatalog
+{
+    private static readonly Regex FunctionNamePattern = new("^[A-Za-z][A-Za-z0-9_-]{0,126}$", RegexOptions.CultureInvariant);
+    private static readonly Regex SettingPattern = new("^[A-Za-z][A-Za-z0-9_]{0,99}$", RegexOptions.CultureInvariant);
+    private static readonly Regex TablePattern = new("^[A-Za-z][A-Za-z0-9]{2,40}$", RegexOptions.CultureInvariant);
+    private static readonly string[] KnownMethods = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
+
+    private readonly List<FunctionDefinition> _functions = [];
+    private readonly Dictionary<string, QueueDeclaration> _queues = new(StringComparer.OrdinalIgnoreCase);
+    private readonly SortedDictionary<string, string?> _tables = new(StringComparer.Ordinal);
+
+    public IReadOnlyList<FunctionDefinition> Functions => _functions;
+
+    public IReadOnlyCollection<QueueDeclaration> Queues => _queues.Values;
+
+    /// <summary>Logical table names (without the prefix) and their EnabledBy setting; created at start-up.</summary>
+    public IReadOnlyDictionary<string, string?> Tables => _tables;
+
+    /// <summary>A forwarded HTTP function. <paramref name="route"/> is the endpoint's route template without a leading slash.</summary>
+    public FunctionCatalog Http(string name, string route, params string[] methods) =>
+        Http(name, route, null, methods);
+
+    public FunctionCatalog Http(string name, string route, string? enabledBy, params string[] methods)
+    {
+        ArgumentNullException.ThrowIfNull(route);
+        if (route.StartsWith('/') || route.StartsWith("admin", StringComparison.OrdinalIgnoreCase) || route.StartsWith("runtime", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new ArgumentException($"Route '{route}' must not start with '/', 'admin' or 'runtime'.", nameof(route));
+        }
+        var upper = methods.Select(m => m.ToUpperInvariant()).ToArray();
+        if (upper.Length == 0 || upper.Any(m => !KnownMethods.Contains(m)))
+        {
+            throw new ArgumentException($"Function '{name}' needs HTTP methods from {string.Join(",", KnownMethods)}.", nameof(methods));
+        }
+        return Add(new HttpFunction(name, route, upper) { EnabledBy = enabledBy });
+    }
+
+    /// <summary>Declares a queue the program writes to (and may consume).</summary>
+    public FunctionCatalog DeclareQueue(string queueSetting, string defaultQueueName)
+    {
+        CheckSetting(queueSetting);
+        if (_queues.TryGetValue(queueSetting, out var existing) && existing.DefaultName != defaultQueueName)
+        {
+            throw new ArgumentException($"Queue setting '{queueSetting}' is declared twice with different defaults.", nameof(queueSetting));
+        }
+        _queues[queueSetting] = new QueueDeclaration(queueSetting, defaultQueueName);
+        return this;
+    }
+
+    /// <summary>A queue-triggered function; also declares the queue.</summary>
+    public FunctionCatalog Queue<THandler>(string name, string queueSetting, string defaultQueueName, string? enabledBy = null)
+        where THandler : class, IQueueHandler
+    {
+        DeclareQueue(queueSetting, defaultQueueName);
+        return Add(new QueueFunction(name, queueSetting, typeof(THandler)) { EnabledBy = enabledBy });
+    }
+
+    /// <summary>A timer-triggered function with a six-field NCRONTAB schedule read from <paramref name="scheduleSetting"/>.</summary>
+    public FunctionCatalog Timer<THandler>(string name, string scheduleSetting, string defaultSchedule, string? enabledBy = null)
+        where THandler : class, ITimerHandler
+    {
+        CheckSetting(scheduleSetting);
+        if (!Runtime.CronSchedule.TryParse(defaultSchedule, out _, out var error))
+        {
+            throw new ArgumentException($"Default schedule of '{name}': {error}", nameof(defaultSchedule));
+        }
+        return Add(new TimerFunction(name, scheduleSetting, defaultSchedule, typeof(THandler)) { EnabledBy = enabledBy });
+    }
+
+    /// <summary>A table (logical name; the physical name gets Storage__TablePrefix) created at start-up.</summary>
+    public FunctionCatalog Table(string logicalName, string? enabledBy = null)
+    {
+        if (!TablePattern.IsMatch(logicalName))
+        {
+            throw new ArgumentException($"Table name '{logicalName}' must be 3-41 letters or digits starting with a letter.", nameof(logicalName));
+        }
+        _tables[logicalName] = enabledBy;
+        return this;
+    }
+
+    /// <summary>The functions that exist in this configuration (<paramref name="isEnabled"/> reads an EnabledBy setting).</summary>
+    public IReadOnlyList<FunctionDefinition> Active(Func<string, bool> isEnabled) =>
+        _functions.Where(f => f.EnabledBy is null || isEnabled(f.EnabledBy)).ToList();
+
+    /// <summary>The function with this name (case-insensitive, as the host treats folder names).</summary>
+    public FunctionDefinition? Find(string name) =>
+        _functions.FirstOrDefault(f => string.Equals(f.Name, name, StringComparison.OrdinalIgnoreCase));
+
+    private FunctionCatalog Add(FunctionDefinition function)
+    {
+        if (!FunctionNamePattern.IsMatch(function.Name))
+        {
+            throw new ArgumentException($"Function name '{function.Name}' must start with a letter and contain only letters, digits, '_' or '-'.");
+        }
+        if (Find(function.Name) is not null)
+        {
+            throw new ArgumentException($"Function '{function.Name}' is registered twice.");
+        }
+        if (function.EnabledBy is { } setting)
+        {
+            CheckSetting(setting);
+        }
+        _functions.Add(function);
+        return this;
+    }
+
+    private static void CheckSetting(string setting)
+    {
+        if (!SettingPattern.IsMatch(setting))
+        {
+            throw new ArgumentException($"Setting name '{setting}' must be letters, digits and underscores.", nameof(setting));
+        }
+    }
+}

@@ -1,2 +1,0 @@
-namespace Dm3.Protocol;
-internal static class Placeholder;

@@ -1,0 +1,98 @@
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using Dm3.Adapters.Auth;
+using Dm3.Adapters.Queues;
+using Dm3.Adapters.Resilience;
+using Dm3.Adapters.Storage;
+using Dm3.Adapters.Tables;
+
+namespace Dm3.App.Tests.Runtime.Support;
+
+/// <summary>
+/// Azurite for the runtime tests: endpoints from DM3_TEST_TABLE_ENDPOINT / DM3_TEST_QUEUE_ENDPOINT (defaults
+/// 127.0.0.1:10002 / :10001, account devstoreaccount1). Unreachable Azurite fails the tests loudly, never skips.
+/// </summary>
+internal static class TestStorage
+{
+    public static Uri TableEndpoint { get; } = new(Env("DM3_TEST_TABLE_ENDPOINT") ?? "http://127.0.0.1:10002/devstoreaccount1");
+
+    public static Uri QueueEndpoint { get; } = new(Env("DM3_TEST_QUEUE_ENDPOINT") ?? "http://127.0.0.1:10001/devstoreaccount1");
+
+    public static string ConnectionString => ConnectionStringFor(TableEndpoint, QueueEndpoint);
+
+    public static ResilienceOptions FastRetries { get; } = new()
+    {
+        MaxRetries = 2,
+        BaseDelay = TimeSpan.FromMilliseconds(20),
+        MaxDelay = TimeSpan.FromMilliseconds(200),
+        AttemptTimeout = TimeSpan.FromSeconds(10),
+    };
+
+    public static string ConnectionStringFor(Uri tables, Uri queues) =>
+        $"DefaultEndpointsProtocol=http;AccountName={StorageConnection.DevelopmentAccountName};AccountKey={StorageConnection.DevelopmentAccountKey};" +
+        $"TableEndpoint={tables.AbsoluteUri.TrimEnd('/')};QueueEndpoint={queues.AbsoluteUri.TrimEnd('/')}";
+
+    public static void EnsureReachable() => EnsureReachable(TableEndpoint, QueueEndpoint);
+
+    public static void EnsureReachable(params Uri[] endpoints)
+    {
+        foreach (var endpoint in endpoints)
+        {
+            try
+            {
+                using var tcp = new TcpClient();
+                if (!tcp.ConnectAsync(endpoint.Host, endpoint.Port).Wait(TimeSpan.FromSeconds(5)))
+                {
+                    throw new TimeoutException("connect timed out");
+                }
+            }
+            catch (Exception ex)
+            {
+                throw new InvalidOperationException(
+                    $"Azurite is not reachable at {endpoint} ({ex.GetBaseException().Message}). Start Azurite and set " +
+                    "DM3_TEST_TABLE_ENDPOINT / DM3_TEST_QUEUE_ENDPOINT. The runtime tests never skip.", ex);
+            }
+        }
+    }
+
+    /// <summary>A table prefix: a letter then hex (Storage__TablePrefix allows letters and digits, max 20).</summary>
+    public static string NewTablePrefix(string tag) => tag + Convert.ToHexString(RandomNumberGenerator.GetBytes(4)).ToLowerInvariant();
+
+    /// <summary>A queue prefix ending in a hyphen (lower-case letters, digits, hyphens).</summary>
+    public static string NewQueuePrefix(string tag) => tag + Convert.ToHexString(RandomNumberGenerator.GetBytes(4)).ToLowerInvariant() + "-";
+
+    public static TableStorageClient Tables(HttpClient http, Uri? endpoint = null) =>
+        new(http, new TableStorageOptions(endpoint ?? TableEndpoint,
+            new SharedKeyAuthorizer(StorageConnection.DevelopmentAccountName, Convert.FromBase64String(StorageConnection.DevelopmentAccountKey), SharedKeyScheme.Table))
+        {
+            Resilience = FastRetries,
+        });
+
+    public static StorageQueueClient Queues(HttpClient http, Uri? endpoint = null) =>
+        new(http, new QueueStorageOptions(endpoint ?? QueueEndpoint,
+            new SharedKeyAuthorizer(StorageConnection.DevelopmentAccountName, Convert.FromBase64String(StorageConnection.DevelopmentAccountKey), SharedKeyScheme.BlobQueue))
+        {
+            Resilience = FastRetries,
+        });
+
+    /// <summary>Polls until <paramref name="condition"/> holds or the timeout ends (then fails with <paramref name="what"/>).</summary>
+    public static async Task<T> EventuallyAsync<T>(Func<Task<T?>> probe, TimeSpan timeout, string what)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var value = await probe();
+            if (value is not null && (value is not bool b || b))
+            {
+                return value;
+            }
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Timed out after {timeout.TotalSeconds:0.#} s waiting for {what}.");
+            }
+            await Task.Delay(100);
+        }
+    }
+
+    private static string? Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : null;
+}

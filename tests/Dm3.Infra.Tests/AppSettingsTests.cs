@@ -1,0 +1,108 @@
+using Dm3.Infra.Tests.Support;
+
+namespace Dm3.Infra.Tests;
+
+/// <summary>The Function App's settings: identity-based connections, Key Vault references, nothing secret in plain text.</summary>
+public sealed class AppSettingsTests
+{
+    private static readonly IReadOnlyList<AppSetting> s_settings = BicepAppSettings.Load();
+
+    private static AppSetting Setting(string name) => Assert.Single(s_settings, s => s.Name == name);
+
+    [Fact]
+    public void App_settings_are_the_agreed_list_in_one_place()
+    {
+        Assert.Equal(
+        [
+            "AzureWebJobsStorage__accountName", "AzureWebJobsStorage__credential", "AzureWebJobsStorage__clientId",
+            "APPLICATIONINSIGHTS_CONNECTION_STRING",
+            "Storage__tableServiceUri", "Storage__queueServiceUri", "Storage__credential", "Storage__clientId",
+            "ServiceBus__fullyQualifiedNamespace", "ServiceBus__credential", "ServiceBus__clientId",
+            "Messaging__Transport", "EnvelopesQueue",
+            "KeyVault__VaultUri", "KeyVault__ClientId", "Gateway__SignerKeyId", "Escrow__WrappingKeyId",
+            "DeliveryService__EncryptionPrivateKey", "DeliveryService__SigningPrivateKey", "DeliveryService__TokenSecret",
+            "Links__OwnerIndexKey",
+            "PublicBaseUrl", "Apps__0__ParentName", "Apps__0__AllowedOrigins__0",
+        ], s_settings.Select(s => s.Name));
+        Assert.Equal(s_settings.Count, s_settings.Select(s => s.Name).Distinct(StringComparer.OrdinalIgnoreCase).Count());
+
+        // The list is the only place settings are written: the site has no inline appSettings.
+        var functionApp = Repository.LoadModule(BicepAppSettings.ModuleFileName);
+        var site = functionApp.ResourcesOfType("Microsoft.Web/sites").Single();
+        Assert.Null(BicepObject.Parse(site.Body).Find("properties.siteConfig.appSettings"));
+        var config = functionApp.ResourcesOfType("Microsoft.Web/sites/config").Single();
+        Assert.Equal("'appsettings'", BicepObject.Parse(config.Body)["name"]);
+        Assert.Contains("items(appSettings)", BicepObject.Parse(config.Body)["properties"], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Flex_runtime_settings_are_not_app_settings()
+    {
+        foreach (var forbidden in new[] { "FUNCTIONS_WORKER_RUNTIME", "FUNCTIONS_EXTENSION_VERSION", "WEBSITE_RUN_FROM_PACKAGE", "AzureWebJobsStorage", "WEBSITE_CONTENTAZUREFILECONNECTIONSTRING" })
+        {
+            Assert.DoesNotContain(s_settings, s => s.Name == forbidden);
+            Assert.All(Repository.LoadAll(), d => Assert.DoesNotContain($"'{forbidden}'", d.Code, StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
+    public void Secrets_are_key_vault_references_to_versionless_secret_uris()
+    {
+        var secrets = new Dictionary<string, string>
+        {
+            ["DeliveryService__EncryptionPrivateKey"] = "dsEncryptionPrivateKeyUri",
+            ["DeliveryService__SigningPrivateKey"] = "dsSigningPrivateKeyUri",
+            ["DeliveryService__TokenSecret"] = "dsTokenUri",
+            ["Links__OwnerIndexKey"] = "ownerIndexKeyUri",
+        };
+        foreach (var (name, uriParam) in secrets)
+        {
+            var setting = Setting(name);
+            Assert.True(setting.IsKeyVaultReference, name);
+            Assert.Equal($"'@Microsoft.KeyVault(SecretUri=${{{uriParam}}})'", setting.ValueExpression);
+        }
+        // Nothing else is a Key Vault reference, and no other setting may hold secret material.
+        Assert.Equal(secrets.Keys.Order(StringComparer.Ordinal), s_settings.Where(s => s.IsKeyVaultReference).Select(s => s.Name).Order(StringComparer.Ordinal));
+
+        var keyVault = Repository.LoadModule("keyvault.bicep");
+        foreach (var output in new[] { "dsEncryptionPrivateKeyUri", "dsSigningPrivateKeyUri", "dsTokenUri", "ownerIndexKeyUri" })
+        {
+            Assert.EndsWith(".properties.secretUri", keyVault.Outputs.Single(o => o.Name == output).Value, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void Connections_are_identity_based_with_the_user_assigned_client_id()
+    {
+        foreach (var prefix in new[] { "AzureWebJobsStorage", "Storage", "ServiceBus" })
+        {
+            Assert.Contains("'managedidentity'", Setting($"{prefix}__credential").ValueExpression, StringComparison.Ordinal);
+            Assert.Contains("identityClientId", Setting($"{prefix}__clientId").ValueExpression, StringComparison.Ordinal);
+        }
+        Assert.Equal("storageAccountName", Setting("AzureWebJobsStorage__accountName").ValueExpression);
+        Assert.Equal("storageTableEndpoint", Setting("Storage__tableServiceUri").ValueExpression);
+        Assert.Equal("storageQueueEndpoint", Setting("Storage__queueServiceUri").ValueExpression);
+        Assert.Equal("keyVaultUri", Setting("KeyVault__VaultUri").ValueExpression);
+        Assert.Equal("gatewaySignerKeyId", Setting("Gateway__SignerKeyId").ValueExpression);
+        Assert.Equal("escrowWrappingKeyId", Setting("Escrow__WrappingKeyId").ValueExpression);
+        Assert.Equal("messaging", Setting("Messaging__Transport").ValueExpression);
+        Assert.Equal("envelopesQueueName", Setting("EnvelopesQueue").ValueExpression);
+    }
+
+    [Fact]
+    public void Service_bus_settings_are_written_only_for_the_service_bus_transport()
+    {
+        var serviceBus = s_settings.Where(s => s.Name.StartsWith("ServiceBus__", StringComparison.Ordinal)).ToList();
+        Assert.Equal(3, serviceBus.Count);
+        Assert.All(serviceBus, s => Assert.StartsWith("useServiceBus ?", s.ValueExpression, StringComparison.Ordinal));
+        Assert.All(serviceBus, s => Assert.EndsWith(": ''", s.ValueExpression, StringComparison.Ordinal));
+        var config = Repository.LoadModule(BicepAppSettings.ModuleFileName).ResourcesOfType("Microsoft.Web/sites/config").Single();
+        Assert.Contains("!empty(s.value)", config.Body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Setting_names_are_valid_environment_variable_names_on_linux()
+    {
+        Assert.All(s_settings, s => Assert.Matches("^[A-Za-z_][A-Za-z0-9_]*$", s.Name));
+    }
+}
