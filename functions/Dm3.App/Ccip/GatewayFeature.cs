@@ -19,8 +19,8 @@ public sealed class GatewayFeature : IAppFeature
     public const string PostFunction = "CcipPost";
 
     public void Describe(FunctionCatalog catalog) => catalog
-        .Http(GetFunction, "ccip/{sender}/{data}", "GET", "OPTIONS")
-        .Http(PostFunction, "ccip", "POST", "OPTIONS");
+        .Http(GetFunction, "ccip/{sender}/{data}", new[] { "GET", "OPTIONS" })
+        .Http(PostFunction, "ccip", new[] { "POST", "OPTIONS" });
 
     public void AddServices(IServiceCollection services)
     {

@@ -29,7 +29,7 @@ public sealed class DiagnosticsFeature : IAppFeature
     public void Describe(FunctionCatalog catalog) => catalog
         .Queue<DiagnosticQueueHandler>(QueueFunctionName, QueueSetting, "diagnostics", EnabledSetting)
         .Timer<DiagnosticTimerHandler>(TimerFunctionName, ScheduleSetting, "0 0 0 1 1 *", EnabledSetting)
-        .Http(EnqueueFunctionName, "diagnostics/enqueue", EnabledSetting, "POST")
+        .Http(EnqueueFunctionName, "diagnostics/enqueue", ["POST"], EnabledSetting)
         .Table(EffectsTable, EnabledSetting)
         .Table(AttemptsTable, EnabledSetting)
         .Table(TicksTable, EnabledSetting);

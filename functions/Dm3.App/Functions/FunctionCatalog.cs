@@ -61,9 +61,10 @@ public sealed class FunctionCatalog
 
     /// <summary>A forwarded HTTP function. <paramref name="route"/> is the endpoint's route template without a leading slash.</summary>
     public FunctionCatalog Http(string name, string route, params string[] methods) =>
-        Http(name, route, null, methods);
+        Http(name, route, methods, enabledBy: null);
 
-    public FunctionCatalog Http(string name, string route, string? enabledBy, params string[] methods)
+    /// <summary>An HTTP function that exists only when the boolean setting <paramref name="enabledBy"/> is true.</summary>
+    public FunctionCatalog Http(string name, string route, string[] methods, string? enabledBy)
     {
         ArgumentNullException.ThrowIfNull(route);
         if (route.StartsWith('/') || route.StartsWith("admin", StringComparison.OrdinalIgnoreCase) || route.StartsWith("runtime", StringComparison.OrdinalIgnoreCase))

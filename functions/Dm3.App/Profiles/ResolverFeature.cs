@@ -29,10 +29,10 @@ public sealed class ResolverFeature : IAppFeature
     public void Describe(FunctionCatalog catalog) => catalog
         .Table(NameStore.DefaultTableName)
         .Table(NonceService.DefaultTableName)
-        .Http(ClaimFunction, "resolver/profile/address", "POST", "OPTIONS")
-        .Http(GetFunction, "resolver/profile/{address}", "GET", "OPTIONS")
-        .Http(DeleteFunction, "resolver/profile/{name}", "DELETE")
-        .Http(NonceFunction, "resolver/nonces", "POST", "OPTIONS");
+        .Http(ClaimFunction, "resolver/profile/address", new[] { "POST", "OPTIONS" })
+        .Http(GetFunction, "resolver/profile/{address}", new[] { "GET", "OPTIONS" })
+        .Http(DeleteFunction, "resolver/profile/{name}", new[] { "DELETE" })
+        .Http(NonceFunction, "resolver/nonces", new[] { "POST", "OPTIONS" });
 
     public void AddServices(IServiceCollection services)
     {

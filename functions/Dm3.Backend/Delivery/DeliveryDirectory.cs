@@ -1,0 +1,110 @@
+using System.Text.Json.Nodes;
+using Dm3.Backend.Apps;
+using Dm3.Backend.Names;
+using Dm3.Backend.Storage;
+using Dm3.Protocol.Json;
+using Dm3.Protocol.Profiles;
+
+namespace Dm3.Backend.Delivery;
+
+/// <summary>A name hosted here that resolves: its lower-case address and the profile it currently resolves to.</summary>
+public sealed record ResolvedName(string Name, string Address, SignedUserProfile Profile, string ProfileJson);
+
+/// <summary>A delivery-service account (wire formats §10.2): created by <c>POST /profile/{name}</c>, keyed by address.</summary>
+public sealed record DeliveryAccount(string Address, string ProfileExtensionJson, DateTimeOffset CreatedAt);
+
+/// <summary>
+/// Names and accounts as the delivery service sees them. The DS serves names hosted here only (decisions §8): a name's
+/// profile and address come from the resolver's <see cref="NameStore"/> (one point read). Accounts live in the
+/// <c>Accounts</c> table: PK = lower-case address, RK = "" (every name of an address shares one account and one inbox).
+/// </summary>
+public sealed class DeliveryDirectory(AppCatalog apps, NameStore names, DeliveryStorage storage)
+{
+    /// <summary>The reference default profile extension (sic: NEW is listed as not supported).</summary>
+    public const string DefaultProfileExtensionJson = "{\"notSupportedMessageTypes\":[\"NEW\"]}";
+
+    private const string ExtensionColumn = "ProfileExtension";
+    private const string CreatedAtColumn = "CreatedAt";
+    private const string ProfileHashColumn = "ProfileHash";
+
+    /// <summary>nameprep for the names we accept (ASCII only, decisions §18): lower-case.</summary>
+    public static string Normalize(string? name) => (name ?? "").ToLowerInvariant();
+
+    /// <summary>
+    /// Classifies and resolves a name: <see cref="DeliveryErrorKind.InvalidParams"/> for a malformed name,
+    /// <see cref="DeliveryErrorKind.UnknownReceiver"/> for a name this deployment does not host (or the DS's own name),
+    /// <see cref="DeliveryErrorKind.NameNotResolved"/> for a hosted name without a record.
+    /// </summary>
+    public async Task<DeliveryResult<ResolvedName>> ResolveAsync(string? rawName, CancellationToken cancellationToken)
+    {
+        var hosted = Classify(rawName);
+        if (!hosted.IsOk)
+        {
+            return hosted.Error!;
+        }
+
+        var name = hosted.Value!;
+        var record = await names.GetAsync(name.Name, cancellationToken).ConfigureAwait(false);
+        if (record is null)
+        {
+            return new DeliveryError(DeliveryErrorKind.NameNotResolved, "name.not_resolved", "The name does not resolve: no profile is registered for it.");
+        }
+
+        // The resolver verified the profile when it stored it; a stored profile that no longer parses is a bug.
+        var profile = SignedUserProfile.Parse(record.ProfileJson);
+        return new ResolvedName(name.Name, name.Address!, profile, record.ProfileJson);
+    }
+
+    /// <summary>Classifies without reading storage: an address name of a configured app, with its lower-case address.</summary>
+    public DeliveryResult<HostedName> Classify(string? rawName)
+    {
+        var normalized = Normalize(rawName);
+        if (!apps.TryClassify(normalized, out var hosted, out var error))
+        {
+            return error.Code.StartsWith("name.", StringComparison.Ordinal)
+                ? new DeliveryError(DeliveryErrorKind.UnknownReceiver, "name.not_hosted",
+                    "This delivery service serves only names hosted by this deployment (<address>.addr.<parent>). " + error.Message)
+                : DeliveryError.From(DeliveryErrorKind.InvalidParams, error);
+        }
+
+        if (hosted.Kind != HostedNameKind.Address || hosted.Address is null)
+        {
+            return new DeliveryError(DeliveryErrorKind.UnknownReceiver, "name.delivery_service", "The delivery service's own name has no account or inbox.");
+        }
+
+        return hosted;
+    }
+
+    public async Task<DeliveryAccount?> GetAccountAsync(string address, CancellationToken cancellationToken)
+    {
+        var store = await storage.Accounts.ReadyAsync(cancellationToken).ConfigureAwait(false);
+        var entity = await store.GetAsync(storage.Accounts.Name, address, "", cancellationToken).ConfigureAwait(false);
+        return entity is null
+            ? null
+            : new DeliveryAccount(address, entity.GetString(ExtensionColumn) ?? DefaultProfileExtensionJson, entity.GetDateTime(CreatedAtColumn) ?? DateTimeOffset.UnixEpoch);
+    }
+
+    /// <summary>Creates the account with the default settings unless it exists (never resets existing settings).</summary>
+    /// <returns>True when this call created it.</returns>
+    public async Task<bool> EnsureAccountAsync(ResolvedName name, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var store = await storage.Accounts.ReadyAsync(cancellationToken).ConfigureAwait(false);
+        var entity = new TableEntity(name.Address, "", new Dictionary<string, object?>
+        {
+            [ExtensionColumn] = DefaultProfileExtensionJson,
+            [CreatedAtColumn] = now,
+            [ProfileHashColumn] = name.Profile.Dm3Hash,
+        });
+        var result = await store.InsertAsync(storage.Accounts.Name, entity, cancellationToken).ConfigureAwait(false);
+        return result.Status switch
+        {
+            TableWriteStatus.Ok => true,
+            TableWriteStatus.Conflict => false,
+            _ => throw new InvalidOperationException($"Creating a delivery account ended with {result.Status}."),
+        };
+    }
+
+    /// <summary>The canonical JSON of a stored profile extension (re-canonicalised defensively).</summary>
+    internal static string CanonicalExtension(string json) =>
+        CanonicalJson.TryParse(json, out var node, out _) && node is JsonObject ? CanonicalJson.Serialize(node) : DefaultProfileExtensionJson;
+}

@@ -1,0 +1,204 @@
+using System.Diagnostics.CodeAnalysis;
+using Dm3.Backend.Messaging;
+using Dm3.Backend.Storage;
+using Dm3.Protocol.Ens;
+using Dm3.Protocol.Messaging;
+
+namespace Dm3.Backend.Delivery;
+
+/// <summary>
+/// The reference a pipeline message carries (decisions §1): <c>&lt;message hash&gt;|&lt;receiver address&gt;|&lt;sender name&gt;</c>,
+/// i.e. the <c>Envelopes</c> row PK = message hash, RK = <c>&lt;receiver address&gt;|&lt;sender name&gt;</c>. ('|' occurs in
+/// none of the three parts: hashes and addresses are hex, names are ASCII letters, digits, hyphens and dots.)
+/// </summary>
+public sealed record EnvelopeRef(string MessageHash, string ReceiverAddress, string From)
+{
+    public const string Kind = "envelope";
+
+    public string RowKey => ReceiverAddress + "|" + From;
+
+    public override string ToString() => MessageHash + "|" + RowKey;
+
+    public static bool TryParse(string? text, [NotNullWhen(true)] out EnvelopeRef? value)
+    {
+        value = null;
+        var parts = text?.Split('|');
+        if (parts is not { Length: 3 } || !IsHash(parts[0]) || !EnsNameRules.IsAddressLabel(parts[1]) || !EnsNameRules.TryValidateName(parts[2], out _))
+        {
+            return false;
+        }
+
+        value = new EnvelopeRef(parts[0], parts[1], parts[2]);
+        return true;
+    }
+
+    internal static bool IsHash(string text) =>
+        text.Length == 66 && text.StartsWith("0x", StringComparison.Ordinal) && text.AsSpan(2).ContainsAnyExcept("0123456789abcdefABCDEF") == false;
+}
+
+/// <summary>
+/// <c>dm3_submitMessage</c>: the cheap checks answered to the caller (decisions §6), then store + enqueue.
+/// <list type="number">
+/// <item>schema (tolerant reader, wire formats §8.2; a submitted postmark or an already-decrypted deliveryInformation is refused);</item>
+/// <item>size: UTF-8 bytes of the canonical envelope ≤ sizeLimit;</item>
+/// <item>deliveryInformation decrypts with the DS X25519 key; <c>to</c> and <c>from</c> are names we accept;</item>
+/// <item>the receiver is hosted here, resolves, and has an account;</item>
+/// <item>the envelope signature, when the sender's name is hosted here (it must then resolve);</item>
+/// <item>receiver spam rules that need no chain data (decisions §7). dm3's rules (<c>minNonce</c>, <c>minBalance</c>,
+/// <c>minTokenBalance</c>) all read the chain and the message type is encrypted (so <c>notSupportedMessageTypes</c> is
+/// the receiver client's business): there is nothing chain-free to enforce yet; chain rules come with a chain RPC.</item>
+/// </list>
+/// A refusal stores and queues nothing. An accepted envelope is stored in <c>Envelopes</c> (PK = message hash,
+/// RK = <c>&lt;receiver address&gt;|&lt;sender&gt;</c>, insert-if-absent) and then announced with
+/// <c>{id, kind: "envelope", ref}</c>; the answer comes only after both succeeded. Link-protocol messages
+/// (LINK, LINK_RECOVER, LINK_ACCEPT) are ordinary envelopes here: the type is inside the end-to-end encryption.
+/// </summary>
+public sealed class MessageSubmission(
+    DeliveryDirectory directory,
+    DeliveryStorage storage,
+    DeliveryKeys keys,
+    DeliverySettings settings,
+    IPipelinePublisher publisher,
+    EnvelopeQueue queue,
+    TimeProvider time)
+{
+    internal const string EnvelopeColumn = "Envelope";
+    internal const string ReceiverNameColumn = "ReceiverName";
+    internal const string DeliveryInformationColumn = "DeliveryInformation";
+    internal const string AcceptedAtColumn = "AcceptedAt";
+
+    public async Task<DeliveryResult<EnvelopeRef>> SubmitAsync(string? envelopeJson, CancellationToken cancellationToken)
+    {
+        var checkedEnvelope = await CheckAsync(envelopeJson, cancellationToken).ConfigureAwait(false);
+        if (!checkedEnvelope.IsOk)
+        {
+            return checkedEnvelope.Error!;
+        }
+
+        var (envelope, info, decrypted, receiver) = checkedEnvelope.Value!;
+        var reference = new EnvelopeRef(envelope.MessageHash, receiver.Address, info.From);
+        var stored = await StorePendingAsync(reference, envelope, decrypted, receiver.Name, cancellationToken).ConfigureAwait(false);
+        if (!stored.IsOk)
+        {
+            return stored.Error!;
+        }
+
+        // A fresh id per accepted submission: a resubmission after delivery must run the handler again (it then finds
+        // the inbox entry and only clears the pending row); the transport's duplicate detection still collapses the
+        // publisher's own retries of this one send.
+        await publisher.PublishAsync(queue.Name, new PipelineMessage(Guid.NewGuid().ToString("N"), EnvelopeRef.Kind, reference.ToString()), cancellationToken).ConfigureAwait(false);
+        return reference;
+    }
+
+    private async Task<DeliveryResult<CheckedEnvelope>> CheckAsync(string? envelopeJson, CancellationToken cancellationToken)
+    {
+        if (envelopeJson is null)
+        {
+            return new DeliveryError(DeliveryErrorKind.InvalidParams, "rpc.envelope_missing", "params[0] must be the envelope as a JSON string.");
+        }
+
+        if (!EncryptionEnvelope.TryParse(envelopeJson, out var envelope, out var schemaError))
+        {
+            return DeliveryError.From(DeliveryErrorKind.InvalidParams, schemaError);
+        }
+
+        if (envelope.Postmark is not null || envelope.Metadata.EncryptedDeliveryInformation is null)
+        {
+            return new DeliveryError(DeliveryErrorKind.InvalidParams, "envelope.not_submittable",
+                "A submitted envelope carries encrypted deliveryInformation and no postmark.");
+        }
+
+        if (envelope.Size > settings.SizeLimit)
+        {
+            return new DeliveryError(DeliveryErrorKind.TooLarge, "envelope.too_large", $"The envelope is larger than the size limit of {settings.SizeLimit} bytes.");
+        }
+
+        if (!keys.Decryptor.TryDecrypt(envelope, out var info, out var decryptError))
+        {
+            return DeliveryError.From(DeliveryErrorKind.Undecryptable, decryptError);
+        }
+
+        var decrypted = info;
+        info = info with { To = DeliveryDirectory.Normalize(info.To), From = DeliveryDirectory.Normalize(info.From) };
+        if (!EnsNameRules.TryValidateName(info.From, out var fromError))
+        {
+            return new DeliveryError(DeliveryErrorKind.InvalidParams, "envelope.bad_sender", "deliveryInformation.from is not a name this service accepts: " + fromError.Message);
+        }
+
+        var receiver = await directory.ResolveAsync(info.To, cancellationToken).ConfigureAwait(false);
+        if (!receiver.IsOk)
+        {
+            return receiver.Error! with { Kind = receiver.Error!.Kind == DeliveryErrorKind.InvalidParams ? DeliveryErrorKind.UnknownReceiver : receiver.Error.Kind };
+        }
+
+        if (await directory.GetAccountAsync(receiver.Value!.Address, cancellationToken).ConfigureAwait(false) is null)
+        {
+            return new DeliveryError(DeliveryErrorKind.UnknownReceiver, "account.not_found", "The receiver has no account at this delivery service.");
+        }
+
+        var senderCheck = await CheckSenderAsync(envelope, info.From, cancellationToken).ConfigureAwait(false);
+        if (senderCheck is not null)
+        {
+            return senderCheck;
+        }
+
+        return new CheckedEnvelope(envelope, info, decrypted, receiver.Value);
+    }
+
+    /// <summary>Verifies the metadata signature when the sender's name is hosted here; other senders are not checked.</summary>
+    private async Task<DeliveryError?> CheckSenderAsync(EncryptionEnvelope envelope, string from, CancellationToken cancellationToken)
+    {
+        if (!directory.Classify(from).IsOk)
+        {
+            return null;
+        }
+
+        var sender = await directory.ResolveAsync(from, cancellationToken).ConfigureAwait(false);
+        if (!sender.IsOk)
+        {
+            return new DeliveryError(DeliveryErrorKind.InvalidParams, "envelope.sender_not_resolved", "The sender's name is hosted here but does not resolve.");
+        }
+
+        return sender.Value!.Profile.Profile.TryDecodeKeys(out _, out var signingKey, out _) && envelope.Metadata.VerifySignature(signingKey)
+            ? null
+            : new DeliveryError(DeliveryErrorKind.InvalidParams, "envelope.bad_signature", "The envelope signature does not verify against the sender's profile.");
+    }
+
+    private async Task<DeliveryResult<EnvelopeRef>> StorePendingAsync(EnvelopeRef reference, EncryptionEnvelope envelope, DeliveryInformation info, string receiverName, CancellationToken cancellationToken)
+    {
+        var store = await storage.Envelopes.ReadyAsync(cancellationToken).ConfigureAwait(false);
+        var properties = new Dictionary<string, object?>
+        {
+            [ReceiverNameColumn] = receiverName,
+            [DeliveryInformationColumn] = info.ToCanonicalJson(),
+            [AcceptedAtColumn] = time.GetUtcNow().ToUnixTimeMilliseconds(),
+        };
+        ChunkedText.Write(properties, EnvelopeColumn, envelope.CanonicalJson);
+        var result = await store.InsertAsync(storage.Envelopes.Name, new TableEntity(reference.MessageHash, reference.RowKey, properties), cancellationToken).ConfigureAwait(false);
+        if (result.Status == TableWriteStatus.Ok)
+        {
+            return reference;
+        }
+
+        if (result.Status != TableWriteStatus.Conflict)
+        {
+            throw new InvalidOperationException($"Storing a pending envelope ended with {result.Status}.");
+        }
+
+        // Still pending from an earlier submission: the same envelope again is an idempotent retry (announce it again);
+        // a different envelope under the same hash, receiver and sender is refused.
+        var existing = await store.GetAsync(storage.Envelopes.Name, reference.MessageHash, reference.RowKey, cancellationToken).ConfigureAwait(false);
+        if (existing is not null && !string.Equals(ChunkedText.Read(existing, EnvelopeColumn), envelope.CanonicalJson, StringComparison.Ordinal))
+        {
+            return new DeliveryError(DeliveryErrorKind.InvalidParams, "envelope.duplicate_hash", "Another envelope with this message hash from this sender is pending for this receiver.");
+        }
+
+        return reference;
+    }
+
+    /// <param name="Info">deliveryInformation with normalised names (keys); <paramref name="Decrypted"/> as sent (stored).</param>
+    private sealed record CheckedEnvelope(EncryptionEnvelope Envelope, DeliveryInformation Info, DeliveryInformation Decrypted, ResolvedName Receiver);
+}
+
+/// <summary>The physical name of the envelopes queue (app setting <c>EnvelopesQueue</c>).</summary>
+public sealed record EnvelopeQueue(string Name);
