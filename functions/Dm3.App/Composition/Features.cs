@@ -13,6 +13,7 @@ public static class Features
         new DiagnosticsFeature(),
         new Dm3.App.Profiles.ResolverFeature(),
         new Dm3.App.Ccip.GatewayFeature(),
+        new Dm3.App.Delivery.DeliveryFeature(),
     ];
 
     /// <summary>The catalog described by every feature (pure; used by the program and by `functions-json`).</summary>

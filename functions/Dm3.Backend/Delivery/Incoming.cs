@@ -10,6 +10,9 @@ public sealed record IncomingPage(string EnvelopesJson, int Count, string? NextC
 /// <summary>One acknowledgement: <c>contactAddress</c> is really the sender name of deliveryInformation.from.</summary>
 public sealed record Acknowledgement(string ContactAddress, string MessageHash);
 
+/// <summary>How many acknowledgements were listed and how many envelopes they deleted (the rest were already gone).</summary>
+public sealed record AcknowledgeResult(int Listed, int Deleted);
+
 /// <summary>
 /// <c>GET /delivery/messages/incoming/{name}</c> (paging per decisions §10: limit 1..1000, default 100; the cursor is
 /// opaque base64url of the last arrival row key) and <c>POST /delivery/messages/{name}/syncAcknowledgements/</c>
@@ -43,7 +46,7 @@ public sealed class IncomingMessages(InboxStore inbox)
     }
 
     /// <summary>Parses <c>{acknowledgements:[{contactAddress, messageHash}]}</c> and deletes each listed envelope.</summary>
-    public async Task<DeliveryResult<IReadOnlyList<Acknowledgement>>> AcknowledgeAsync(AuthenticatedName caller, string? body, CancellationToken cancellationToken)
+    public async Task<DeliveryResult<AcknowledgeResult>> AcknowledgeAsync(AuthenticatedName caller, string? body, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(caller);
         if (!TryParseAcknowledgements(body, out var acknowledgements, out var error))
@@ -51,12 +54,16 @@ public sealed class IncomingMessages(InboxStore inbox)
             return error;
         }
 
+        var deleted = 0;
         foreach (var ack in acknowledgements)
         {
-            await inbox.AcknowledgeAsync(caller.Address, ack.ContactAddress, ack.MessageHash, cancellationToken).ConfigureAwait(false);
+            if (await inbox.AcknowledgeAsync(caller.Address, ack.ContactAddress, ack.MessageHash, cancellationToken).ConfigureAwait(false))
+            {
+                deleted++;
+            }
         }
 
-        return acknowledgements;
+        return new AcknowledgeResult(acknowledgements.Count, deleted);
     }
 
     internal static string EncodeCursor(string rowKey) =>
@@ -76,7 +83,7 @@ public sealed class IncomingMessages(InboxStore inbox)
         {
             var text = Encoding.UTF8.GetString(Convert.FromBase64String(base64));
             var parts = text.Split('|');
-            if (parts.Length != 3 || text[0] != InboxStore.ArrivalPrefix || parts[0].Length != 16 || !parts[0].AsSpan(1).ContainsAnyExcept("0123456789") == false)
+            if (parts.Length != 3 || text[0] != InboxStore.ArrivalPrefix || parts[0].Length != 16 || parts[0].AsSpan(1).ContainsAnyExcept("0123456789"))
             {
                 return false;
             }

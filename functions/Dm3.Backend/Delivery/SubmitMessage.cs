@@ -33,7 +33,7 @@ public sealed record EnvelopeRef(string MessageHash, string ReceiverAddress, str
     }
 
     internal static bool IsHash(string text) =>
-        text.Length == 66 && text.StartsWith("0x", StringComparison.Ordinal) && text.AsSpan(2).ContainsAnyExcept("0123456789abcdefABCDEF") == false;
+        text.Length == 66 && text.StartsWith("0x", StringComparison.Ordinal) && !text.AsSpan(2).ContainsAnyExcept("0123456789abcdefABCDEF");
 }
 
 /// <summary>

@@ -1,0 +1,136 @@
+using System.Text.Json;
+using Dm3.App.Configuration;
+using Dm3.App.Profiles;
+using Dm3.Backend.Delivery;
+
+namespace Dm3.App.Delivery;
+
+/// <summary>The dm3 delivery-service routes (wire formats §10, decisions §9–§11). Thin: bind, call, map.</summary>
+internal static class DeliveryEndpoints
+{
+    public const string HelloFunction = "DeliveryHello";
+    public const string AuthFunction = "DeliveryAuth";
+    public const string ProfileFunction = "DeliveryProfile";
+    public const string RpcFunction = "DeliveryRpc";
+    public const string IncomingFunction = "DeliveryIncoming";
+    public const string AcknowledgeFunction = "DeliveryAcknowledge";
+
+    /// <summary>Largest body of the auth, profile and acknowledgement routes.</summary>
+    public const int MaxSmallBodyBytes = 256 * 1024;
+
+    public static void Map(IEndpointRouteBuilder endpoints)
+    {
+        var group = endpoints.MapGroup("").WithTags("Delivery").AllowAnyOrigin();
+        group.MapGet("/hello", () => Results.Text("Hello DM3", "text/plain")).WithName(HelloFunction);
+        group.MapGet("/auth/{name}", ChallengeAsync).WithName(AuthFunction);
+        group.MapPost("/auth/{name}", LoginAsync).WithName(AuthFunction + "Post");
+        group.MapGet("/profile/{name}", GetProfileAsync).WithName(ProfileFunction);
+        group.MapPost("/profile/{name}", SubmitProfileAsync).WithName(ProfileFunction + "Post");
+        group.MapPost("/rpc", JsonRpc.HandleAsync).WithName(RpcFunction);
+        group.MapGet("/delivery/messages/incoming/{name}", IncomingAsync).WithName(IncomingFunction);
+        group.MapPost("/delivery/messages/{name}/syncAcknowledgements", AcknowledgeAsync).WithName(AcknowledgeFunction);
+        foreach (var pattern in new[] { "/auth/{name}", "/profile/{name}", "/rpc", "/delivery/messages/incoming/{name}", "/delivery/messages/{name}/syncAcknowledgements" })
+        {
+            DeliveryHttp.MapPreflight(endpoints, pattern);
+        }
+    }
+
+    private static async Task<IResult> ChallengeAsync(string name, Authenticator auth, CancellationToken ct) =>
+        DeliveryHttp.JsonString(await auth.IssueChallengeAsync(name, ct).ConfigureAwait(false));
+
+    private static async Task<IResult> LoginAsync(string name, HttpRequest request, Authenticator auth, CancellationToken ct)
+    {
+        var (body, tooLarge) = await HttpBodies.ReadTextAsync(request, MaxSmallBodyBytes, ct).ConfigureAwait(false);
+        return tooLarge ? DeliveryHttp.TooLarge() : DeliveryHttp.JsonString(await auth.LoginAsync(name, body, ct).ConfigureAwait(false));
+    }
+
+    private static async Task<IResult> GetProfileAsync(string name, ProfileSubmission profiles, CancellationToken ct)
+    {
+        var result = await profiles.GetAsync(name, ct).ConfigureAwait(false);
+        return result.IsOk ? Results.Text(result.Value, "application/json") : DeliveryHttp.Error(result.Error!);
+    }
+
+    private static async Task<IResult> SubmitProfileAsync(string name, HttpRequest request, ProfileSubmission profiles, CancellationToken ct)
+    {
+        var (body, tooLarge) = await HttpBodies.ReadTextAsync(request, MaxSmallBodyBytes, ct).ConfigureAwait(false);
+        if (tooLarge)
+        {
+            return DeliveryHttp.TooLarge();
+        }
+
+        var result = await profiles.SubmitAsync(name, body, ct).ConfigureAwait(false);
+        return result.IsOk ? DeliveryHttp.JsonString(result.Value!.Token) : DeliveryHttp.Error(result.Error!);
+    }
+
+    private static async Task<IResult> IncomingAsync(string name, HttpContext http, Authenticator auth, IncomingMessages incoming, CancellationToken ct)
+    {
+        var caller = auth.Authorize(name, http.Request.Headers.Authorization);
+        if (!caller.IsOk)
+        {
+            return DeliveryHttp.Error(caller.Error!);
+        }
+
+        var page = await incoming.ReadAsync(caller.Value!, http.Request.Query["limit"], http.Request.Query["cursor"], ct).ConfigureAwait(false);
+        http.Response.Headers.AccessControlExposeHeaders = DeliveryHttp.NextCursorHeader;
+        if (page.Value?.NextCursor is { } next)
+        {
+            http.Response.Headers[DeliveryHttp.NextCursorHeader] = next;
+        }
+
+        return page.IsOk ? Results.Text(page.Value!.EnvelopesJson, "application/json") : DeliveryHttp.Error(page.Error!);
+    }
+
+    private static async Task<IResult> AcknowledgeAsync(string name, HttpRequest request, Authenticator auth, IncomingMessages incoming, CancellationToken ct)
+    {
+        var caller = auth.Authorize(name, request.Headers.Authorization);
+        if (!caller.IsOk)
+        {
+            return DeliveryHttp.Error(caller.Error!);
+        }
+
+        var (body, tooLarge) = await HttpBodies.ReadTextAsync(request, MaxSmallBodyBytes, ct).ConfigureAwait(false);
+        var result = tooLarge ? default : await incoming.AcknowledgeAsync(caller.Value!, body, ct).ConfigureAwait(false);
+        return tooLarge ? DeliveryHttp.TooLarge() : result.IsOk ? Results.Ok() : DeliveryHttp.Error(result.Error!);
+    }
+}
+
+/// <summary>The one mapping of delivery outcomes to HTTP responses (non-JSON-RPC routes) and the CORS details.</summary>
+internal static class DeliveryHttp
+{
+    public const string NextCursorHeader = "X-Next-Cursor";
+
+    /// <summary>dm3 answers tokens and challenges as a JSON string body.</summary>
+    public static IResult JsonString(DeliveryResult<string> result) =>
+        result.IsOk ? Results.Text(JsonSerializer.Serialize(result.Value), "application/json") : Error(result.Error!);
+
+    /// <summary>400 / 401 / 404 / 409 with <c>{"error": message, "code": code}</c> (dm3 clients read <c>error</c>).</summary>
+    public static IResult Error(DeliveryError error)
+    {
+        var status = error.Kind switch
+        {
+            DeliveryErrorKind.Unauthorized => StatusCodes.Status401Unauthorized,
+            DeliveryErrorKind.UnknownReceiver => StatusCodes.Status404NotFound,
+            DeliveryErrorKind.Conflict => StatusCodes.Status409Conflict,
+            _ => StatusCodes.Status400BadRequest,
+        };
+        return Results.Json(new ErrorBody(error.Message, error.Code), statusCode: status);
+    }
+
+    public static IResult TooLarge() =>
+        Results.Json(new ErrorBody($"The body is larger than {DeliveryEndpoints.MaxSmallBodyBytes} bytes.", "request.too_large"), statusCode: StatusCodes.Status413PayloadTooLarge);
+
+    /// <summary>CORS preflight for the dm3 routes (decisions §11): any origin, bearer tokens, the paging header exposed.</summary>
+    public static void MapPreflight(IEndpointRouteBuilder endpoints, string pattern) =>
+        endpoints.MapMethods(pattern, ["OPTIONS"], (HttpContext http) =>
+        {
+            var headers = http.Response.Headers;
+            headers.AccessControlAllowOrigin = "*";
+            headers.AccessControlAllowMethods = "GET, POST, OPTIONS";
+            headers.AccessControlAllowHeaders = "Content-Type, Authorization";
+            headers.AccessControlExposeHeaders = NextCursorHeader;
+            headers.AccessControlMaxAge = "86400";
+            return Results.NoContent();
+        }).ExcludeFromDescription();
+
+    internal sealed record ErrorBody(string Error, string Code);
+}

@@ -1,0 +1,6 @@
+using System.CommandLine;
+using Dm3.Cli.Interop;
+
+var root = new RootCommand("dm3: the command-line tool of Dm3.Serverless.");
+root.Subcommands.Add(InteropCommand.Create());
+return root.Parse(args).Invoke();
