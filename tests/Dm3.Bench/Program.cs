@@ -1,1 +1,43 @@
-Console.WriteLine("bench");
+using System.CommandLine;
+using Dm3.Bench;
+
+// `bench [suite] [--seconds N] [--no-node]`. Without a suite, every suite runs in order.
+// A suite is a class deriving from BenchSuite anywhere in this assembly: adding `bench gateway` is one new file.
+var suites = BenchSuite.Discover();
+var seconds = new Option<double>("--seconds")
+{
+    Description = "Measured seconds per operation (after warm-up).",
+    DefaultValueFactory = _ => 2.0,
+    Recursive = true,
+};
+var noNode = new Option<bool>("--no-node")
+{
+    Description = "Skip the dm3 npm library column (node).",
+    Recursive = true,
+};
+
+var root = new RootCommand("Dm3.Serverless benchmarks: ops/s of our code and, in the same run, of the dm3 npm libraries.");
+root.Options.Add(seconds);
+root.Options.Add(noNode);
+foreach (var suite in suites)
+{
+    var command = new Command(suite.Name, suite.Description);
+    suite.AddOptions(command);
+    command.SetAction((parseResult, cancellationToken) => suite.RunAsync(BenchSettings.From(parseResult, seconds, noNode), parseResult, cancellationToken));
+    root.Subcommands.Add(command);
+}
+
+root.SetAction(async (parseResult, cancellationToken) =>
+{
+    var settings = BenchSettings.From(parseResult, seconds, noNode);
+    var exitCode = 0;
+    foreach (var suite in suites)
+    {
+        var code = await suite.RunAsync(settings, parseResult, cancellationToken);
+        exitCode = exitCode == 0 ? code : exitCode;
+    }
+
+    return exitCode;
+});
+
+return await root.Parse(args).InvokeAsync();

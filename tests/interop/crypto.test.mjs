@@ -341,7 +341,7 @@ const tamperCases = [
 ];
 
 for (const tc of tamperCases) {
-  test(`b (negative): C# verify rejects a tampered ${tc.name}`, async () => {
+  test(`b (negative): C# verify rejects tampering with ${tc.name}`, async () => {
     const document = await libraryDocument();
     tc.tamper(document);
     const { status, report } = verifyWithCsharp(document, `b-tampered-${tamperCases.indexOf(tc)}`);

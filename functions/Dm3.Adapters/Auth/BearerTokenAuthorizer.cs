@@ -8,7 +8,7 @@ namespace Dm3.Adapters.Auth;
 /// (DefaultAzureCredential, ManagedIdentityCredential, …). The token is cached and refreshed
 /// <see cref="RefreshMargin"/> before it expires; concurrent callers share one refresh.
 /// </summary>
-public sealed class BearerTokenAuthorizer : IRequestAuthorizer, IDisposable
+public sealed class BearerTokenAuthorizer : IRequestAuthorizer
 {
     /// <summary>Tokens are renewed this long before their expiry.</summary>
     public static readonly TimeSpan RefreshMargin = TimeSpan.FromMinutes(5);
@@ -62,6 +62,4 @@ public sealed class BearerTokenAuthorizer : IRequestAuthorizer, IDisposable
     }
 
     private bool IsUsable(AccessToken token) => token.ExpiresOn - RefreshMargin > _time.GetUtcNow();
-
-    public void Dispose() => _refresh.Dispose();
 }

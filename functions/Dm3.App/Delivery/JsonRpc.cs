@@ -32,9 +32,14 @@ internal static partial class JsonRpc
             return Failure(null, InvalidRequest, "request.too_large", "The request body is too large.");
         }
 
-        if (body is null || !CanonicalJson.TryParse(body, out var node, out var parseError))
+        if (body is null)
         {
-            return Failure(null, ParseError, "rpc.parse_error", body is null ? "The body is not UTF-8." : "The body is not valid JSON: " + parseError!.Message);
+            return Failure(null, ParseError, "rpc.parse_error", "The body is not UTF-8 text.");
+        }
+
+        if (!CanonicalJson.TryParse(body, out var node, out var parseError))
+        {
+            return Failure(null, ParseError, "rpc.parse_error", "The body is not valid JSON: " + parseError.Message);
         }
 
         if (node is not JsonObject call)

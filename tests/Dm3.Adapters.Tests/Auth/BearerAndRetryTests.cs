@@ -66,7 +66,7 @@ public sealed class BearerAndRetryTests
     {
         var clock = new ManualTimeProvider(DateTimeOffset.UtcNow);
         var credential = new FakeTokenCredential(TimeSpan.FromMinutes(10), clock);
-        using var authorizer = new BearerTokenAuthorizer(credential, "scope/.default", clock);
+        var authorizer = new BearerTokenAuthorizer(credential, "scope/.default", clock);
 
         async Task<string> AuthorizeAsync()
         {

@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using Dm3.Adapters.KeyVault;
+using Dm3.Adapters.Storage;
 using Dm3.Backend.Signing;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -37,9 +38,6 @@ public sealed class ResolverHost : WebApplicationFactory<Program>
     public const string EnsResolver = "0x1111111111111111111111111111111111111111";
     public const string Dm3Resolver = "0x2222222222222222222222222222222222222222";
 
-    // Azurite's well-known development key (public, documented by Microsoft).
-    private const string DevKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IDsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
-
     private readonly Dictionary<string, string?> _settings;
 
     public ResolverHost()
@@ -58,7 +56,7 @@ public sealed class ResolverHost : WebApplicationFactory<Program>
         TablePrefix = "t" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
         _settings = new Dictionary<string, string?>
         {
-            ["Storage:ConnectionString"] = $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={DevKey};TableEndpoint={table};QueueEndpoint={queue};",
+            ["Storage:ConnectionString"] = $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={StorageConnection.DevelopmentAccountKey};TableEndpoint={table};QueueEndpoint={queue};",
             ["Storage:TablePrefix"] = TablePrefix,
             ["Queues:PumpEnabled"] = "false",
             ["DevKeys:Enabled"] = "false",

@@ -1,0 +1,146 @@
+using System.CommandLine;
+using System.Text.Json.Nodes;
+using Dm3.Protocol.Ccip;
+using Dm3.Protocol.Crypto;
+using Dm3.Protocol.Messaging;
+using Dm3.Protocol.Siwe;
+
+namespace Dm3.Bench.Protocol;
+
+/// <summary>
+/// `bench protocol`: the protocol hot paths on one thread, then the same operations through the dm3 npm libraries
+/// (tests/interop/bench/dm3-libs.mjs), printed side by side. Pass bar: ours ≥ theirs on every row; aim ≥ 5× on the envelope rows.
+/// </summary>
+internal sealed class ProtocolSuite : BenchSuite
+{
+    private const string NodeScript = "tests/interop/bench/dm3-libs.mjs";
+
+    public override string Name => "protocol";
+
+    public override string Description => "Profile verification, envelope build and open, CCIP signing and EIP-4361 parsing: ours vs the dm3 npm libraries.";
+
+    public override int Order => 10;
+
+    public override async Task<int> RunAsync(BenchSettings settings, ParseResult parseResult, CancellationToken cancellationToken)
+    {
+        var f = new ProtocolFixtures();
+        var operations = Operations(f);
+
+        // Every operation must succeed before it is timed: a benchmark of a broken path is worthless.
+        foreach (var op in operations)
+        {
+            op.Run();
+        }
+
+        Console.WriteLine($"bench protocol: {settings.Duration.TotalSeconds:0.#} s per operation after {settings.WarmUp.TotalSeconds:0.#} s warm-up, one thread; {AssemblyInfo.Runtime}");
+        var ours = new Dictionary<string, double>();
+        foreach (var op in operations)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            ours[op.Key] = Measure.OpsPerSecond(op.Run, settings.WarmUp, settings.Duration);
+            Console.WriteLine($"  ours  {op.Label,-36} {ours[op.Key],12:N0} ops/s");
+        }
+
+        NodeResult node = NodeResult.Failed("skipped (--no-node)");
+        if (!settings.SkipNode)
+        {
+            var config = new JsonObject
+            {
+                ["seconds"] = settings.Duration.TotalSeconds,
+                ["warmUpSeconds"] = settings.WarmUp.TotalSeconds,
+                ["senderName"] = ProtocolFixtures.SenderName,
+                ["receiverName"] = ProtocolFixtures.ReceiverName,
+                ["deliveryServiceName"] = ProtocolFixtures.DeliveryServiceName,
+                ["messageText"] = ProtocolFixtures.MessageText,
+                ["ccipRequestBytes"] = ProtocolFixtures.CcipRequestBytes,
+                ["ccipResultBytes"] = ProtocolFixtures.CcipResultBytes,
+                ["siweText"] = f.SiweText,
+            };
+            Console.WriteLine($"  node  running {NodeScript} …");
+            node = await NodeRunner.RunAsync(settings.RepositoryRoot, NodeScript, config, cancellationToken);
+        }
+
+        if (node.Error is not null)
+        {
+            Console.WriteLine($"  node  column unavailable: {node.Error}");
+        }
+        else if (node.Runtime is not null)
+        {
+            Console.WriteLine($"  node  {node.Runtime}");
+        }
+
+        var rows = operations.Select(op => new BenchRow(op.Label, ours[op.Key], node.OpsPerSecond(op.Key), op.AimRatio, node.Note(op.Key))).ToList();
+        Console.WriteLine();
+        Console.Write(ResultTable.Render(rows));
+        foreach (var row in rows.Where(r => r.Note is not null))
+        {
+            Console.WriteLine($"  note ({row.Operation}): {row.Note}");
+        }
+
+        PrintVerdict(rows);
+        return 0;
+    }
+
+    private static void PrintVerdict(IReadOnlyList<BenchRow> rows)
+    {
+        var compared = rows.Where(r => r.Ratio is not null).ToList();
+        if (compared.Count == 0)
+        {
+            Console.WriteLine("  verdict: no dm3-library figures to compare with.");
+            return;
+        }
+
+        var behind = compared.Where(r => r.Ratio < 1.0).Select(r => r.Operation).ToList();
+        var missedAim = compared.Where(r => r.AimRatio > 1.0 && r.Ratio < r.AimRatio).Select(r => $"{r.Operation} (aim {r.AimRatio:0}x)").ToList();
+        Console.WriteLine(behind.Count == 0
+            ? "  pass bar (ours >= dm3 libs on every compared row): met"
+            : "  pass bar (ours >= dm3 libs on every compared row): NOT met on " + string.Join(", ", behind));
+        Console.WriteLine(missedAim.Count == 0
+            ? "  aim (>= 5x on envelope build and decrypt+verify): met"
+            : "  aim (>= 5x on envelope build and decrypt+verify): not met on " + string.Join(", ", missedAim));
+    }
+
+    private static BenchOperation[] Operations(ProtocolFixtures f) =>
+    [
+        new("verifyProfile", "verify SignedUserProfile", 1.0, () =>
+        {
+            // Canonical profile, creation text, EIP-191 digest, ecrecover, compare (= checkUserProfileWithAddress).
+            Check(f.SignedProfile.VerifySignature(f.Address), "profile signature");
+        }),
+        new("buildEnvelope", "build+encrypt envelope", 5.0, () =>
+        {
+            // A signed message in, the wire JSON out: two asymmetric encryptions, the hash, the metadata signature.
+            var envelope = EnvelopeBuilder.Build(f.Message, f.ReceiverPublicKey, f.DeliveryServicePublicKey, f.Sender.SigningPrivateKey, MessageHashField.EncryptedMessageHash);
+            Check(envelope.CanonicalJson.Length > 0, "envelope");
+        }),
+        new("openEnvelope", "decrypt+verify envelope", 5.0, () =>
+        {
+            // The wire JSON in: parse, decrypt and parse the message, both signatures, the envelope hash.
+            Check(EncryptionEnvelope.TryParse(f.EnvelopeJson, out var envelope, out _), "envelope parse");
+            Check(envelope!.TryDecryptMessage(f.ReceiverPrivateKey, out var message, out _), "message decrypt");
+            Check(message!.VerifySignature(f.Sender.SigningPublicKey), "message signature");
+            Check(envelope.Metadata.VerifySignature(f.Sender.SigningPublicKey), "metadata signature");
+            Check(envelope.EncryptedMessageHashMatches == true, "envelope hash");
+        }),
+        new("ccipSign", "sign CCIP response digest", 1.0, () =>
+        {
+            // messageHash = keccak(0x1900‖target‖expires‖keccak(request)‖keccak(result)), then ECDSA (RFC 6979, low s, v).
+            var digest = CcipSigning.MessageHash(f.CcipTarget, f.CcipExpires, f.CcipRequest, f.CcipResult);
+            Check(Secp256k1.SignDigest(f.GatewayKey, digest).Length == 65, "signature");
+        }),
+        new("siweParse", "parse EIP-4361 message", 1.0, () =>
+        {
+            Check(SiweMessage.TryParse(f.SiweText, out _, out _), "EIP-4361 parse");
+        }),
+    ];
+
+    private static void Check(bool ok, string what)
+    {
+        if (!ok)
+        {
+            throw new InvalidOperationException($"bench protocol: {what} failed; the measured path is broken.");
+        }
+    }
+
+    private sealed record BenchOperation(string Key, string Label, double AimRatio, Action Run);
+}
