@@ -17,6 +17,9 @@ internal abstract class BenchSuite
     /// <summary>Position when `bench` runs every suite (ascending).</summary>
     public virtual int Order => 100;
 
+    /// <summary>Whether `bench` without a subcommand runs this suite (diagnostic suites opt out).</summary>
+    public virtual bool InDefaultRun => true;
+
     /// <summary>Adds suite-specific options. When every suite runs from the root command they keep their defaults.</summary>
     public virtual void AddOptions(Command command)
     {
@@ -35,11 +38,11 @@ internal abstract class BenchSuite
 }
 
 /// <summary>Options common to every suite.</summary>
-internal sealed record BenchSettings(TimeSpan Duration, bool SkipNode, string RepositoryRoot)
+internal sealed record BenchSettings(TimeSpan Duration, int Rounds, bool SkipNode, string RepositoryRoot)
 {
     public TimeSpan WarmUp => TimeSpan.FromSeconds(Math.Clamp(Duration.TotalSeconds / 2, 0.3, 2.0));
 
-    public static BenchSettings From(ParseResult parseResult, Option<double> seconds, Option<bool> noNode)
+    public static BenchSettings From(ParseResult parseResult, Option<double> seconds, Option<int> rounds, Option<bool> noNode)
     {
         var s = parseResult.GetValue(seconds);
         if (!(s > 0))
@@ -47,7 +50,13 @@ internal sealed record BenchSettings(TimeSpan Duration, bool SkipNode, string Re
             throw new ArgumentOutOfRangeException(nameof(seconds), "--seconds must be positive.");
         }
 
-        return new BenchSettings(TimeSpan.FromSeconds(s), parseResult.GetValue(noNode), FindRepositoryRoot());
+        var r = parseResult.GetValue(rounds);
+        if (r < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(rounds), "--rounds must be at least 1.");
+        }
+
+        return new BenchSettings(TimeSpan.FromSeconds(s), r, parseResult.GetValue(noNode), FindRepositoryRoot());
     }
 
     /// <summary>DM3_REPO_ROOT, else the nearest ancestor of the current directory or of the binary holding Dm3.Serverless.sln.</summary>

@@ -230,7 +230,7 @@ async function produceWithLibraries() {
     keys,
   };
 
-  // Lengths on both sides of the 2048-byte padding block; one message with an attachment.
+  // npm-form envelopes from buildEnvelop: lengths on both sides of the 2048-byte padding block; one with an attachment.
   const texts = [randomText(64), randomText(2100), randomText(5000)];
   const messages = [];
   const envelopes = [];
@@ -242,6 +242,21 @@ async function produceWithLibraries() {
     envelopes.push(encryptedEnvelop);
   }
 
+  // The source-tree (`messageHash`) form, which npm 1.7.1 cannot emit: built from the library primitives the way
+  // the reference source tree's buildEnvelop does (sha256 of the canonical plaintext message).
+  {
+    const message = await messagingLib.createMessage(RECEIVER, SENDER, randomText(300), keys.signingKeyPair.privateKey);
+    const metadata = {
+      deliveryInformation: stringify(await cryptoLib.encryptAsymmetric(dsEncryption.publicKey, stringify({ to: RECEIVER, from: SENDER }))),
+      encryptionScheme: 'x25519-chacha20-poly1305',
+      messageHash: sha256(stringify(message)),
+      version: 'v1',
+    };
+    metadata.signature = await cryptoLib.sign(keys.signingKeyPair.privateKey, stringify(metadata));
+    messages.push(message);
+    envelopes.push({ message: stringify(await cryptoLib.encryptAsymmetric(receiverEncryption.publicKey, stringify(message))), metadata });
+  }
+
   const document = {
     address: wallet.address,
     signedUserProfile: signedProfile,
@@ -251,7 +266,7 @@ async function produceWithLibraries() {
     envelopes,
     expected: { messages: JSON.parse(JSON.stringify(messages)), dm3Hash: sha256(stringify(signedProfile)), storageKey: keys.storageEncryptionKey },
   };
-  return { document, sendDependencies };
+  return { document, sendDependencies, keys };
 }
 
 let libraryArtefacts;
@@ -271,14 +286,15 @@ test('b: C# verifies and decrypts a profile and envelopes produced by the dm3 li
     assert.ok(names.has(name), `check ${name} ran`);
   }
   for (let i = 0; i < document.envelopes.length; i++) {
+    const hashCheck = document.envelopes[i].metadata.messageHash ? 'messageHash' : 'encryptedMessageHash';
     for (const suffix of ['metadata.signature', 'deliveryInformation.decrypt', 'deliveryInformation.matchesMessage', 'message.decrypt',
-      'message.canonical', 'message.signature', 'encryptedMessageHash', 'message.expected']) {
+      'message.canonical', 'message.signature', hashCheck, 'message.expected']) {
       assert.ok(names.has(`envelope[${i}].${suffix}`), `check envelope[${i}].${suffix} ran`);
     }
   }
 });
 
-test('b: C# reads a library envelope after the reference delivery service has postmarked it', async () => {
+test('b: C# opens a library envelope and its postmark after the reference delivery service handled it', async () => {
   const document = await libraryDocument();
   const dsSigning = await cryptoLib.createSigningKeyPair();
   const { sendDependencies } = libraryArtefacts;
@@ -288,9 +304,25 @@ test('b: C# reads a library envelope after the reference delivery service has po
   };
   const handled = await messagingLib.handleMessageOnDeliveryService(document.envelopes[0], dsKeys, sendDependencies.to.profile);
   assert.ok(handled.encryptedEnvelop.postmark, 'the reference DS added a postmark');
-  const { status, report } = verifyWithCsharp({ ...document, envelopes: [handled.encryptedEnvelop], expected: { ...document.expected, messages: [document.expected.messages[0]] } }, 'b-postmarked');
+  const postmarked = {
+    ...document,
+    deliveryServicePublicSigningKey: dsSigning.publicKey,
+    envelopes: [handled.encryptedEnvelop],
+    expected: { ...document.expected, messages: [document.expected.messages[0]] },
+  };
+  const { status, report } = verifyWithCsharp(postmarked, 'b-postmarked');
   assert.deepEqual(failedChecks(report), []);
   assert.equal(status, 0);
+  const names = report.checks.map((c) => c.name);
+  for (const name of ['envelope[0].postmark.decrypt', 'envelope[0].postmark.matchesMessage', 'envelope[0].postmark.signature']) {
+    assert.ok(names.includes(name), `check ${name} ran`);
+  }
+
+  // A postmark signed by another DS key must be rejected.
+  const otherDs = await cryptoLib.createSigningKeyPair();
+  const forged = verifyWithCsharp({ ...postmarked, deliveryServicePublicSigningKey: otherDs.publicKey }, 'b-postmark-wrong-ds');
+  assert.notEqual(forged.status, 0);
+  assert.deepEqual(forged.report.failed, ['envelope[0].postmark.signature']);
 });
 
 // Each case tampers one thing on the library side; `dm3 interop verify` must exit non-zero and name the failing check.
@@ -334,6 +366,12 @@ const tamperCases = [
     tamper: (d) => { d.expected.messages[0].metadata.timestamp += 1; },
   },
   {
+    name: 'the source-tree messageHash (metadata re-signed, so only the hash disagrees)',
+    expectFailed: 'envelope[3].messageHash',
+    tamper: (d) => { d.envelopes[3].metadata.messageHash = flipHexDigit(d.envelopes[3].metadata.messageHash, 4); },
+    resign: 3,
+  },
+  {
     name: 'the encryptedMessageHash',
     expectFailed: 'envelope[0].encryptedMessageHash',
     tamper: (d) => { d.envelopes[0].metadata.encryptedMessageHash = flipHexDigit(d.envelopes[0].metadata.encryptedMessageHash, 4); },
@@ -344,6 +382,10 @@ for (const tc of tamperCases) {
   test(`b (negative): C# verify rejects tampering with ${tc.name}`, async () => {
     const document = await libraryDocument();
     tc.tamper(document);
+    if (tc.resign !== undefined) {
+      const { signature, ...unsigned } = document.envelopes[tc.resign].metadata;
+      document.envelopes[tc.resign].metadata.signature = await cryptoLib.sign(libraryArtefacts.keys.signingKeyPair.privateKey, stringify(unsigned));
+    }
     const { status, report } = verifyWithCsharp(document, `b-tampered-${tamperCases.indexOf(tc)}`);
     assert.notEqual(status, 0, 'dm3 interop verify must exit non-zero');
     assert.equal(report.ok, false);

@@ -4,7 +4,10 @@ using Dm3.App.Functions;
 using Dm3.Backend.Apps;
 using Dm3.Backend.Ccip;
 using Dm3.Backend.Names;
+using Dm3.Adapters.KeyVault;
 using Dm3.Backend.Signing;
+using Dm3.Protocol.Crypto;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Dm3.App.Ccip;
 
@@ -24,6 +27,10 @@ public sealed class GatewayFeature : IAppFeature
 
     public void AddServices(IServiceCollection services)
     {
+        // Fallback until/unless the composition root registers the signer (SignerComposition): a local key only.
+        services.TryAddSingleton<IDigestSigner>(sp => sp.GetRequiredService<KeyMaterial>().GatewaySignerPrivateKey is { } key
+            ? new LocalDigestSigner(key)
+            : throw new SettingsException(KeyMaterial.GatewaySignerKeyIdSetting, "is set, but no Key Vault signer is registered by the composition root."));
         services.AddSingleton(sp => ReadOptions(sp.GetRequiredService<IConfiguration>()));
         services.AddSingleton(sp => new CcipGateway(
             sp.GetRequiredService<GatewayOptions>(),
@@ -43,8 +50,21 @@ public sealed class GatewayFeature : IAppFeature
         }
     }
 
-    public void MapEndpoints(IEndpointRouteBuilder endpoints, RuntimeSettings runtime) => GatewayEndpoints.Map(endpoints);
+    public void MapEndpoints(IEndpointRouteBuilder endpoints, RuntimeSettings runtime)
+    {
+        var signer = endpoints.ServiceProvider.GetRequiredService<IDigestSigner>();
+        var gateway = endpoints.ServiceProvider.GetRequiredService<CcipGateway>();
+        var logger = endpoints.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger("Dm3.App.Ccip");
+        GatewayLog.SignerReady(logger, Ethereum.ToChecksumAddress(signer.Address.Span), signer.KeyId, gateway.ResolverCount);
+        GatewayEndpoints.Map(endpoints);
+    }
 
     public static GatewayOptions ReadOptions(IConfiguration configuration) =>
         configuration.GetSection(GatewayOptions.SectionName).Get<GatewayOptions>() ?? new GatewayOptions();
+}
+
+internal static partial class GatewayLog
+{
+    [LoggerMessage(EventId = 2101, Level = LogLevel.Information, Message = "CCIP gateway signer {SignerAddress} ({KeyId}); {ResolverCount} resolver(s) configured")]
+    public static partial void SignerReady(ILogger logger, string signerAddress, string keyId, int resolverCount);
 }

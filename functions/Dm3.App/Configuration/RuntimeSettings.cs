@@ -22,7 +22,8 @@ public sealed record MessagingSettings(
     MessagingTransport Transport,
     string? ServiceBusNamespace,
     string? ServiceBusConnectionString,
-    string? ServiceBusClientId);
+    string? ServiceBusClientId,
+    bool ServiceBusManagedIdentity);
 
 /// <summary>The standalone queue pump (the Functions host uses host.json instead).</summary>
 public sealed record QueuePumpSettings(
@@ -188,6 +189,15 @@ public sealed record RuntimeSettings(
         var ns = reader.OptionalString("ServiceBus__fullyQualifiedNamespace");
         var connectionString = reader.OptionalString("ServiceBus__ConnectionString");
         var clientId = reader.OptionalString("ServiceBus__clientId");
+        var credential = reader.OptionalString("ServiceBus__credential");
+        if (credential is not null && !string.Equals(credential, "managedidentity", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new SettingsException("ServiceBus__credential", $"must be 'managedidentity' or unset (got '{credential}').");
+        }
+        if (connectionString is not null && !Adapters.ServiceBus.ServiceBusOptions.TryParseConnectionString(connectionString, out _, out _, out _, out var sbError))
+        {
+            throw new SettingsException("ServiceBus__ConnectionString", "is not a valid Service Bus connection string: " + sbError);
+        }
         if (transport == MessagingTransport.ServiceBus && ns is null && connectionString is null)
         {
             throw new SettingsException("ServiceBus__fullyQualifiedNamespace", "is required when Messaging__Transport is serviceBus (or set ServiceBus__ConnectionString).");
@@ -196,6 +206,6 @@ public sealed record RuntimeSettings(
         {
             throw new SettingsException("ServiceBus__fullyQualifiedNamespace", $"must be a host name like dm3-sb.servicebus.windows.net (got '{ns}').");
         }
-        return new MessagingSettings(transport, ns, connectionString, clientId);
+        return new MessagingSettings(transport, ns, connectionString, clientId, credential is not null);
     }
 }

@@ -17,8 +17,8 @@ public sealed class RuntimeFeature : IAppFeature
     public void Describe(FunctionCatalog catalog) => catalog
         .Table(TableProcessedMessages.LogicalTableName)
         .Table(PoisonRecorder.LogicalTableName)
-        .Http("Health", "health", "GET")
-        .Http("OpenApi", "openapi/v1.json", "GET");
+        .Http("RuntimeHealth", "health", "GET")
+        .Http("RuntimeOpenApi", "openapi/v1.json", "GET");
 
     public void AddServices(IServiceCollection services)
     {
@@ -29,7 +29,7 @@ public sealed class RuntimeFeature : IAppFeature
         // The host's readiness probe polls GET / every 25 ms: answer without touching storage.
         endpoints.MapGet("/", () => Results.Text("dm3 serverless\n", "text/plain")).ExcludeFromDescription();
         endpoints.MapGet("/health", HealthEndpoint.HandleAsync)
-            .WithName("Health")
+            .WithName("RuntimeHealth")
             .WithTags("Runtime")
             .WithSummary("Storage and queue reachability (200 healthy, 503 unhealthy).");
     }

@@ -94,6 +94,9 @@ public sealed class CcipGateway
         _deliveryServiceRecord = deliveryService.ToProfile()?.ToTextRecordValue();
     }
 
+    /// <summary>Number of configured resolver contracts.</summary>
+    public int ResolverCount => _resolvers.Count;
+
     /// <summary>Number of cached answers (diagnostics and tests).</summary>
     public int CachedAnswers => _cache.Count;
 

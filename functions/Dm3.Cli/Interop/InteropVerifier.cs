@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Dm3.Protocol.Crypto;
+using Dm3.Protocol.Delivery;
 using Dm3.Protocol.Encoding;
 using Dm3.Protocol.Json;
 using Dm3.Protocol.Messaging;
@@ -12,6 +13,7 @@ namespace Dm3.Cli.Interop;
 /// <code>
 /// { "address": "0x…", "signedUserProfile": {…}, "senderPublicSigningKey": b64,
 ///   "receiverEncryptionPrivateKey": b64, "deliveryServiceEncryptionPrivateKey": b64,
+///   "deliveryServicePublicSigningKey": b64 (optional; checks postmarks),
 ///   "envelopes": [ {…EncryptionEnvelop…}, … ]            (or a single "envelope")
 ///   "expected": { "messages": [ {…}, … ] (parallel to envelopes) or "message": {…} (for all),
 ///                 "dm3Hash": "0x…", "storageKey": b64 }   (all optional) }
@@ -86,6 +88,7 @@ internal static class InteropVerifier
 
         var receiverKey = Key(report, input, "receiverEncryptionPrivateKey");
         var dsKey = Key(report, input, "deliveryServiceEncryptionPrivateKey");
+        var dsSigningKey = Key(report, input, "deliveryServicePublicSigningKey");
 
         var envelopes = input["envelopes"] is JsonArray array ? array.ToList() : input["envelope"] is { } single ? [single] : [];
         if (envelopes.Count == 0)
@@ -97,13 +100,13 @@ internal static class InteropVerifier
         for (var i = 0; i < envelopes.Count; i++)
         {
             var expectedMessage = expectedMessages is not null && i < expectedMessages.Count ? expectedMessages[i] : expected?["message"];
-            VerifyEnvelope(report, $"envelope[{i}]", envelopes[i], receiverKey, dsKey, senderKey, expectedMessage);
+            VerifyEnvelope(report, $"envelope[{i}]", envelopes[i], receiverKey, dsKey, senderKey, dsSigningKey, expectedMessage);
         }
 
         return report;
     }
 
-    private static void VerifyEnvelope(InteropReport report, string name, JsonNode? node, byte[]? receiverKey, byte[]? dsKey, byte[]? senderKey, JsonNode? expectedMessage)
+    private static void VerifyEnvelope(InteropReport report, string name, JsonNode? node, byte[]? receiverKey, byte[]? dsKey, byte[]? senderKey, byte[]? dsSigningKey, JsonNode? expectedMessage)
     {
         // TryFromJson keeps a reference to the tree; give it a private copy.
         if (!EncryptionEnvelope.TryFromJson(node?.DeepClone(), out var envelope, out var error))
@@ -137,6 +140,24 @@ internal static class InteropVerifier
         }
 
         report.Add(name + ".message.decrypt", true);
+        if (envelope.Postmark is not null)
+        {
+            // Added by a delivery service: encrypted to the receiver, signed by the DS, bound to envelope.message.
+            if (Postmarker.TryOpen(envelope, receiverKey, out var postmark, out var postmarkError))
+            {
+                report.Add(name + ".postmark.decrypt", true);
+                report.Add(name + ".postmark.matchesMessage", postmark.Matches(envelope.Message));
+                if (dsSigningKey is not null)
+                {
+                    report.Add(name + ".postmark.signature", postmark.VerifySignature(dsSigningKey));
+                }
+            }
+            else
+            {
+                report.Add(name + ".postmark.decrypt", false, postmarkError.Code + ": " + postmarkError.Message);
+            }
+        }
+
         if (!Message.TryParse(plaintext, out var message, out var messageError))
         {
             report.Add(name + ".message.parse", false, messageError.Code + ": " + messageError.Message);

@@ -230,3 +230,30 @@ public sealed class WalletProofTests(ResolverHost host) : IClassFixture<Resolver
     private async Task<string> StoredAsync(TestWallet wallet) =>
         await (await _client.GetAsync("/resolver/profile/" + wallet.Checksum)).Content.ReadAsStringAsync();
 }
+
+public sealed class NonceConsumptionTests(ResolverHost host) : IClassFixture<ResolverHost>
+{
+    [Fact]
+    public async Task A_nonce_is_consumed_exactly_once_even_by_concurrent_requests()
+    {
+        var nonces = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<NonceService>(host.Services);
+        var issued = await nonces.IssueAsync(new IssueNonceRequest(ResolverHost.Parent, NoncePurposes.ProfileUpdate), NoncePurposes.Resolver, CancellationToken.None);
+
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ =>
+            Task.Run(() => nonces.ConsumeAsync(ResolverHost.Parent, NoncePurposes.ProfileUpdate, issued.Nonce!.Nonce, CancellationToken.None))));
+
+        Assert.Single(outcomes, o => o == NonceConsumption.Consumed);
+        Assert.All(outcomes.Where(o => o != NonceConsumption.Consumed), o => Assert.Equal(NonceConsumption.Unknown, o));
+    }
+
+    [Fact]
+    public async Task A_nonce_is_bound_to_its_app_and_purpose()
+    {
+        var nonces = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<NonceService>(host.Services);
+        var issued = await nonces.IssueAsync(new IssueNonceRequest(ResolverHost.Parent, NoncePurposes.ProfileUpdate), NoncePurposes.Resolver, CancellationToken.None);
+
+        Assert.Equal(NonceConsumption.WrongApp, await nonces.ConsumeAsync("other.eth", NoncePurposes.ProfileUpdate, issued.Nonce!.Nonce, CancellationToken.None));
+        Assert.Equal(NonceConsumption.Unknown, await nonces.ConsumeAsync(ResolverHost.Parent, NoncePurposes.ProfileDelete, issued.Nonce.Nonce, CancellationToken.None));
+        Assert.Equal(NonceConsumption.Consumed, await nonces.ConsumeAsync(ResolverHost.Parent, NoncePurposes.ProfileUpdate, issued.Nonce.Nonce, CancellationToken.None));
+    }
+}

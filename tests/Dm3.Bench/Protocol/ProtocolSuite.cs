@@ -32,22 +32,15 @@ internal sealed class ProtocolSuite : BenchSuite
             op.Run();
         }
 
-        Console.WriteLine($"bench protocol: {settings.Duration.TotalSeconds:0.#} s per operation after {settings.WarmUp.TotalSeconds:0.#} s warm-up, one thread; {AssemblyInfo.Runtime}");
-        var ours = new Dictionary<string, double>();
-        foreach (var op in operations)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            ours[op.Key] = Measure.OpsPerSecond(op.Run, settings.WarmUp, settings.Duration);
-            Console.WriteLine($"  ours  {op.Label,-36} {ours[op.Key],12:N0} ops/s");
-        }
+        Console.WriteLine($"bench protocol: one thread; per operation {settings.Rounds} interleaved round(s) of {settings.Duration.TotalSeconds:0.##} s for each side "
+            + $"after {settings.WarmUp.TotalSeconds:0.##} s warm-up; best round reported. {AssemblyInfo.Runtime}");
 
-        NodeResult node = NodeResult.Failed("skipped (--no-node)");
+        NodeSession? node = null;
+        var nodeError = settings.SkipNode ? "skipped (--no-node)" : null;
         if (!settings.SkipNode)
         {
             var config = new JsonObject
             {
-                ["seconds"] = settings.Duration.TotalSeconds,
-                ["warmUpSeconds"] = settings.WarmUp.TotalSeconds,
                 ["senderName"] = ProtocolFixtures.SenderName,
                 ["receiverName"] = ProtocolFixtures.ReceiverName,
                 ["deliveryServiceName"] = ProtocolFixtures.DeliveryServiceName,
@@ -56,20 +49,47 @@ internal sealed class ProtocolSuite : BenchSuite
                 ["ccipResultBytes"] = ProtocolFixtures.CcipResultBytes,
                 ["siweText"] = f.SiweText,
             };
-            Console.WriteLine($"  node  running {NodeScript} …");
-            node = await NodeRunner.RunAsync(settings.RepositoryRoot, NodeScript, config, cancellationToken);
+            (node, nodeError) = await NodeSession.StartAsync(settings.RepositoryRoot, NodeScript, config, cancellationToken);
+            Console.WriteLine(node is not null ? $"  reference: {node.Runtime} ({NodeScript})" : $"  reference column unavailable: {nodeError}");
         }
 
-        if (node.Error is not null)
+        var rows = new List<BenchRow>();
+        try
         {
-            Console.WriteLine($"  node  column unavailable: {node.Error}");
+            foreach (var op in operations)
+            {
+                double ours = 0;
+                double? theirs = null;
+                for (var round = 0; round < settings.Rounds; round++)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var warmUp = round == 0 ? settings.WarmUp : TimeSpan.Zero;
+                    ours = Math.Max(ours, Measure.OpsPerSecond(op.Run, warmUp, settings.Duration));
+                    if (node is not null && nodeError is null)
+                    {
+                        var (value, error) = await node.MeasureAsync(op.Key, settings.Duration, warmUp, cancellationToken);
+                        nodeError = error;
+                        theirs = value is { } v ? Math.Max(theirs ?? 0, v) : theirs;
+                    }
+                }
+
+                Console.WriteLine($"  {op.Label,-28} ours {ours,12:N0} ops/s   dm3 libs {(theirs is { } t ? t.ToString("N0", System.Globalization.CultureInfo.InvariantCulture) : "n/a"),10} ops/s");
+                rows.Add(new BenchRow(op.Label, ours, nodeError is null ? theirs : null, op.AimRatio, node?.Note(op.Key)));
+            }
         }
-        else if (node.Runtime is not null)
+        finally
         {
-            Console.WriteLine($"  node  {node.Runtime}");
+            if (node is not null)
+            {
+                await node.DisposeAsync();
+            }
         }
 
-        var rows = operations.Select(op => new BenchRow(op.Label, ours[op.Key], node.OpsPerSecond(op.Key), op.AimRatio, node.Note(op.Key))).ToList();
+        if (nodeError is not null && node is not null)
+        {
+            Console.WriteLine($"  reference failed: {nodeError}");
+        }
+
         Console.WriteLine();
         Console.Write(ResultTable.Render(rows));
         foreach (var row in rows.Where(r => r.Note is not null))
@@ -115,9 +135,12 @@ internal sealed class ProtocolSuite : BenchSuite
         }),
         new("openEnvelope", "decrypt+verify envelope", 5.0, () =>
         {
-            // The wire JSON in: parse, decrypt and parse the message, both signatures, the envelope hash.
+            // The wire JSON in: parse, decrypt and parse the message, both signatures, the envelope hash. Like the
+            // library's decryptAsymmetric(keyPair, …), the receiver's key pair is given (no public-key derivation).
             Check(EncryptionEnvelope.TryParse(f.EnvelopeJson, out var envelope, out _), "envelope parse");
-            Check(envelope!.TryDecryptMessage(f.ReceiverPrivateKey, out var message, out _), "message decrypt");
+            Check(EncryptedPayload.TryParse(envelope!.Message, out var payload, out _), "payload parse");
+            Check(PayloadEncryption.TryDecryptAsymmetric(f.ReceiverPrivateKey, f.ReceiverPublicKey, payload!, out var plaintext, out _), "message decrypt");
+            Check(Message.TryParse(plaintext, out var message, out _), "message parse");
             Check(message!.VerifySignature(f.Sender.SigningPublicKey), "message signature");
             Check(envelope.Metadata.VerifySignature(f.Sender.SigningPublicKey), "metadata signature");
             Check(envelope.EncryptedMessageHashMatches == true, "envelope hash");

@@ -8,8 +8,11 @@ namespace Dm3.Protocol.Tests.Fuzz;
 /// <param name="Accepted">The parser returned true.</param>
 /// <param name="Error">The error value of a rejection.</param>
 /// <param name="Problem">For an accepted input: why the acceptance is wrong (null = the input really is valid).</param>
-internal sealed record Outcome(bool Accepted, ProtocolError? Error, string? Problem)
+/// <param name="Note">For an accepted, valid input: something lenient worth reporting (printed, not failed).</param>
+internal sealed record Outcome(bool Accepted, ProtocolError? Error, string? Problem, string? Note = null)
 {
+    public static Outcome Lenient(string note) => new(true, null, null, note);
+
     public static Outcome Rejected(ProtocolError? error) => new(false, error, null);
 
     public static Outcome Valid() => new(true, null, null);
@@ -25,6 +28,7 @@ internal sealed class FuzzReport(string parser, int seed)
 {
     private const int MaxListedFailures = 15;
     private readonly List<string> _failures = [];
+    private readonly List<string> _notes = [];
 
     public string Parser { get; } = parser;
 
@@ -61,6 +65,10 @@ internal sealed class FuzzReport(string parser, int seed)
         AcceptedValid++;
     }
 
+    public IReadOnlyList<string> Notes => _notes;
+
+    public void Note(string message) => _notes.Add(message);
+
     public void Fail(string message)
     {
         Total++;
@@ -74,6 +82,11 @@ internal sealed class FuzzReport(string parser, int seed)
             $"{Parser}: {Total} inputs (seed {Seed}): {Rejected} rejected with an error value, {AcceptedValid} still valid and accepted correctly, {FailureCount} failures; {Elapsed.TotalMilliseconds:F0} ms, slowest {Slowest.TotalMilliseconds:F0} ms ({SlowestCase})");
         builder.AppendLine();
         builder.Append("  error codes: ").AppendJoin(", ", Codes.Select(kv => $"{kv.Key}×{kv.Value}"));
+        foreach (var note in _notes.Take(10))
+        {
+            builder.AppendLine().Append("  lenient (accepted, not a failure): ").Append(note);
+        }
+
         return builder.ToString();
     }
 
@@ -161,6 +174,10 @@ internal static class FuzzRunner
             else
             {
                 report.CountAccepted();
+                if (outcome.Note is not null)
+                {
+                    report.Note($"{c.Id}: {outcome.Note} | input {describe(c.Input)}");
+                }
             }
         }
 

@@ -23,26 +23,26 @@ internal static class FuzzSeeds
     public static readonly ProfileKeys Alice = ProfileKeys.FromSeed(Fill(0xA1));
     public static readonly ProfileKeys Bob = ProfileKeys.FromSeed(Fill(0xB0));
     public static readonly ProfileKeys Ds = ProfileKeys.FromSeed(Fill(0xD5));
-    public static readonly byte[] WalletKey = Hashes.Sha256(Encoding.UTF8.GetBytes("dm3 fuzz wallet"));
+    public static readonly byte[] WalletKey = Hashes.Sha256(System.Text.Encoding.UTF8.GetBytes("dm3 fuzz wallet"));
     public static readonly byte[] WalletAddress = Ethereum.AddressFromPrivateKey(WalletKey);
-    public static readonly byte[] JwtKey = Hashes.Sha256(Encoding.UTF8.GetBytes("dm3 fuzz jwt key"));
-    public static readonly byte[] SymmetricKey = Hashes.Sha256(Encoding.UTF8.GetBytes("dm3 fuzz symmetric key"));
+    public static readonly byte[] JwtKey = Hashes.Sha256(System.Text.Encoding.UTF8.GetBytes("dm3 fuzz jwt key"));
+    public static readonly byte[] SymmetricKey = Hashes.Sha256(System.Text.Encoding.UTF8.GetBytes("dm3 fuzz symmetric key"));
 
     public static readonly UserProfile Profile = Alice.ToUserProfile(["ds.dm3.eth", "backup-ds.dm3.eth"]);
     public static readonly SignedUserProfile SignedProfile = SignedUserProfile.Sign(Profile, WalletKey);
     public static readonly string SignedProfileJson = SignedProfile.ToCanonicalJson();
 
-    public static readonly Message Message = Dm3.Protocol.Messaging.Message.CreateSigned(
+    public static readonly Message SeedMessage = Dm3.Protocol.Messaging.Message.CreateSigned(
         new MessageMetadata("bob.eth", "alice.eth", 1_736_942_400_123, MessageType.New, ReferenceMessageHash: "0x" + new string('1', 64)),
         MessageText, [new Attachment("data:text/plain;base64,aGk=", "a.txt")], Alice.SigningPrivateKey);
 
-    public static readonly string MessageJson = Message.ToCanonicalJson();
+    public static readonly string MessageJson = SeedMessage.ToCanonicalJson();
 
     public static readonly EncryptionEnvelope Envelope = EnvelopeBuilder.Build(
-        Message, Bob.EncryptionPublicKey, Ds.EncryptionPublicKey, Alice.SigningPrivateKey, MessageHashField.MessageHash, null, FixedEncryptor(1));
+        SeedMessage, Bob.EncryptionPublicKey, Ds.EncryptionPublicKey, Alice.SigningPrivateKey, MessageHashField.MessageHash, null, FixedEncryptor(1));
 
     public static readonly EncryptionEnvelope EnvelopeNpm = EnvelopeBuilder.Build(
-        Message, Bob.EncryptionPublicKey, Ds.EncryptionPublicKey, Alice.SigningPrivateKey, MessageHashField.EncryptedMessageHash, "https://ds.example/reply", FixedEncryptor(7));
+        SeedMessage, Bob.EncryptionPublicKey, Ds.EncryptionPublicKey, Alice.SigningPrivateKey, MessageHashField.EncryptedMessageHash, "https://ds.example/reply", FixedEncryptor(7));
 
     public static readonly EncryptionEnvelope PostmarkedEnvelope = Postmarker.AddPostmark(Envelope, Ds.SigningPrivateKey, Bob.EncryptionPublicKey, NowSeconds * 1000, FixedEncryptor(13))
         .WithDeliveryInformation(new DeliveryInformation("bob.eth", "alice.eth"));
@@ -50,7 +50,7 @@ internal static class FuzzSeeds
     public static readonly string AsymmetricPayloadJson = PayloadEncryption.EncryptAsymmetric(Bob.EncryptionPublicKey, MessageText, Fill(0x42), Fill(0x24)[..12]).ToCanonicalJson();
     public static readonly string SymmetricPayloadJson = PayloadEncryption.EncryptSymmetric(SymmetricKey, MessageText, Fill(0x33)[..12]).ToCanonicalJson();
     public static readonly string DeliveryInformationJson = new DeliveryInformation("bob.eth", "alice.eth", "https://ds.example/reply").ToCanonicalJson();
-    public static readonly Postmark Postmark = Postmarker.CreatePostmark(Envelope.Message, Ds.SigningPrivateKey, NowSeconds * 1000);
+    public static readonly Postmark SeedPostmark = Postmarker.CreatePostmark(Envelope.Message, Ds.SigningPrivateKey, NowSeconds * 1000);
 
     public static readonly string AuthToken = DeliveryServiceJwt.CreateAuthToken(JwtKey, "alice.eth", NowSeconds - 10);
     public static readonly string ChallengeToken = DeliveryServiceJwt.CreateChallenge(JwtKey, "alice.eth", "5b0f2c1e-8f7a-4d8e-9a55-0e2f1c3b4d5e", NowSeconds - 10);
@@ -113,9 +113,9 @@ internal static class FuzzSeeds
     /// <summary>(types, encoding) pairs for the generic ABI decoder.</summary>
     public static readonly (AbiType[] Types, byte[] Data)[] AbiPayloads =
     [
-        ([AbiType.Bytes, AbiType.Uint64, AbiType.Bytes], AbiCodec.Encode(new AbiValue.Bytes(Encoding.UTF8.GetBytes("result")), AbiValue.Uint.U64(1_736_946_000), new AbiValue.Bytes(new byte[65]))),
+        ([AbiType.Bytes, AbiType.Uint64, AbiType.Bytes], AbiCodec.Encode(new AbiValue.Bytes(System.Text.Encoding.UTF8.GetBytes("result")), AbiValue.Uint.U64(1_736_946_000), new AbiValue.Bytes(new byte[65]))),
         ([AbiType.String], AbiCodec.Encode(new AbiValue.Text("data:application/json,{\"a\":\"caf\u00e9\"}"))),
-        ([AbiType.BytesArray], AbiCodec.Encode(AbiValue.List.OfBytes([[1], [], new byte[33], Encoding.UTF8.GetBytes("x")]))),
+        ([AbiType.BytesArray], AbiCodec.Encode(AbiValue.List.OfBytes([[1], [], new byte[33], System.Text.Encoding.UTF8.GetBytes("x")]))),
         ([AbiType.Address, AbiType.StringArray, AbiType.Bytes32], AbiCodec.Encode(new AbiValue.Address(WalletAddress), AbiValue.List.OfStrings(["a", "", "\u00e9"]), new AbiValue.FixedBytes(AliceNode))),
         ([AbiType.TupleOf(AbiType.Bytes, AbiType.Uint256), AbiType.Bytes4], AbiCodec.Encode(new AbiValue.Tuple([new AbiValue.Bytes([9, 9]), AbiValue.Uint.U256(System.Numerics.BigInteger.Pow(2, 200))]), new AbiValue.FixedBytes([1, 2, 3, 4]))),
     ];

@@ -29,7 +29,7 @@ internal static class JsonMutator
         var paths = new List<string[]>();
         Collect(root, [], paths);
 
-        var heavyBudget = 3;
+        var heavyBudget = 1;
         foreach (var path in paths)
         {
             var label = path.Length == 0 ? "$" : "$." + string.Join('.', path);

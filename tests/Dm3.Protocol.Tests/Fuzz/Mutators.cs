@@ -120,7 +120,6 @@ internal static class TextMutator
         yield return new($"{name}/all-controls", new string(Enumerable.Range(0, 32).Select(c => (char)c).ToArray()));
         if (huge)
         {
-            yield return new($"{name}/1MB-repeat-of-seed", Repeat(seed, 1 << 20));
             yield return new($"{name}/seed+1MB-of-a", seed + new string('a', 1 << 20));
             yield return new($"{name}/1MB-of-zero-digits", new string('0', 1 << 20));
         }

@@ -60,7 +60,7 @@ internal sealed class DeliveryHost : WebApplicationFactory<Program>
             ["Queues__ShutdownGrace"] = "00:00:02",
             ["Timers__Enabled"] = "false",
             ["DevKeys__Enabled"] = "false",
-            ["Gateway__SignerPrivateKey"] = Convert.ToHexStringLower(Profiles.ResolverHost.RandomKey()),
+            ["Gateway__SignerPrivateKey"] = Convert.ToHexStringLower(TestUser.RandomWalletKey()),
             ["DeliveryService__EncryptionPrivateKey"] = Convert.ToBase64String(DsEncryptionKey),
             ["DeliveryService__SigningPrivateKey"] = Convert.ToBase64String(DsSigningKey),
             ["DeliveryService__TokenSecret"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),

@@ -14,7 +14,7 @@ internal sealed class TestUser
 {
     public TestUser()
     {
-        WalletKey = Profiles.ResolverHost.RandomKey();
+        WalletKey = RandomWalletKey();
         Address = Ethereum.ToLowerAddress(Ethereum.AddressFromPrivateKey(WalletKey));
         Keys = ProfileKeys.Generate();
         Profile = SignedUserProfile.Sign(Keys.ToUserProfile([DeliveryHost.DsName]), WalletKey);
@@ -29,6 +29,18 @@ internal sealed class TestUser
     public SignedUserProfile Profile { get; }
 
     public string Name => Address + ".addr." + DeliveryHost.Parent;
+
+    public static byte[] RandomWalletKey()
+    {
+        while (true)
+        {
+            var key = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+            if (Secp256k1.IsValidPrivateKey(key))
+            {
+                return key;
+            }
+        }
+    }
 
     /// <summary>Another validly signed profile of the same wallet (new keys): not the one the name resolves to.</summary>
     public SignedUserProfile OtherProfileOfSameWallet() => SignedUserProfile.Sign(ProfileKeys.Generate().ToUserProfile([DeliveryHost.DsName]), WalletKey);

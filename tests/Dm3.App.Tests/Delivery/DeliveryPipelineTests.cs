@@ -1,0 +1,134 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json.Nodes;
+using Dm3.Adapters.Queues;
+using Dm3.App.Runtime;
+using Dm3.App.Tests.Delivery.Support;
+using Dm3.App.Tests.Runtime.Support;
+using Dm3.Backend.Messaging;
+using Dm3.Backend.Runtime;
+using Microsoft.Extensions.DependencyInjection;
+using Xunit.Abstractions;
+
+namespace Dm3.App.Tests.Delivery;
+
+/// <summary>
+/// Publishes every pipeline message twice: the copy of every even message keeps the id (the runtime's processed-id
+/// record may catch it), the copy of every odd one gets a new id (only the handler's own idempotency can).
+/// </summary>
+internal sealed class DuplicatingPublisher(IPipelinePublisher inner) : IPipelinePublisher
+{
+    private int _count;
+
+    public int Published => Volatile.Read(ref _count);
+
+    public async Task PublishAsync(string queueName, PipelineMessage message, CancellationToken cancellationToken)
+    {
+        var n = Interlocked.Increment(ref _count);
+        await inner.PublishAsync(queueName, message, cancellationToken);
+        await inner.PublishAsync(queueName, n % 2 == 0 ? message : message with { Id = message.Id + "-again" }, cancellationToken);
+    }
+}
+
+public sealed class DeliveryPipelineFixture : IAsyncLifetime
+{
+    public DeliveryPipelineFixture()
+    {
+        Host = new DeliveryHost(pump: true, new Dictionary<string, string?> { ["Queues__MaxDequeueCount"] = "2", ["Queues__MaxConcurrency"] = "64" },
+            inner => Publisher = new DuplicatingPublisher(inner));
+    }
+
+    internal DeliveryHost Host { get; }
+
+    internal DuplicatingPublisher Publisher { get; private set; } = null!;
+
+    internal HttpClient Client { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Client = Host.CreateClient();
+        await Host.WaitForStorageAsync();
+    }
+
+    public async Task DisposeAsync() => await Host.DisposeAsync();
+}
+
+/// <summary>The queue-driven pipeline on Azurite with the real standalone pump: volume, duplicates and poison.</summary>
+public sealed class DeliveryPipelineTests(DeliveryPipelineFixture fixture, ITestOutputHelper output) : IClassFixture<DeliveryPipelineFixture>
+{
+    private const int Count = 1000;
+
+    private DeliveryHost Host => fixture.Host;
+
+    [Fact]
+    public async Task A_thousand_concurrent_envelopes_each_queued_twice_make_exactly_a_thousand_inbox_entries()
+    {
+        var client = fixture.Client;
+        var senders = Enumerable.Range(0, 10).Select(_ => new TestUser()).ToList();
+        var receivers = Enumerable.Range(0, 10).Select(_ => new TestUser()).ToList();
+        await Task.WhenAll(senders.Concat(receivers).Select(u => DeliveryKit.RegisterAsync(client, u)));
+        var envelopes = Enumerable.Range(0, Count)
+            .Select(i => DeliveryKit.Envelope(senders[i % 10], receivers[(i / 10) % 10], Host.DsEncryptionPublicKey, text: "message " + i).Json.ToJsonString())
+            .ToList();
+        var clock = Stopwatch.StartNew();
+
+        using var gate = new SemaphoreSlim(100);
+        var statuses = await Task.WhenAll(envelopes.Select(async json =>
+        {
+            await gate.WaitAsync();
+            try
+            {
+                return (await DeliveryKit.RpcAsync(client, DeliveryKit.SubmitCall(json))).Status;
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }));
+        output.WriteLine($"submitted {Count} in {clock.ElapsedMilliseconds} ms");
+        Assert.All(statuses, s => Assert.Equal(HttpStatusCode.OK, s));
+        Assert.Equal(Count, fixture.Publisher.Published);
+
+        // Every distinct pipeline id (1,000 originals + 500 renamed copies) has been completed, and nothing is pending.
+        var processedFilter = $"PartitionKey eq 'DeliverEnvelope'";
+        await TestStorage.EventuallyAsync(async () => (await Host.RowsAsync(TableProcessedMessages.LogicalTableName, processedFilter)).Count == Count * 3 / 2
+            && (await Host.RowsAsync("Envelopes")).Count == 0, TimeSpan.FromSeconds(45), "all envelope messages processed");
+        await TestStorage.EventuallyAsync(async () => (await Host.Queues.PeekAsync(Host.EnvelopesQueue, 1, CancellationToken.None)).Count == 0,
+            TimeSpan.FromSeconds(15), "the envelopes queue to drain");
+        output.WriteLine($"delivered in {clock.ElapsedMilliseconds} ms");
+
+        var inbox = await Host.RowsAsync("Inbox");
+        Assert.Equal(Count, inbox.Count(r => r.RowKey.StartsWith('!')));
+        Assert.Equal(Count, inbox.Count(r => !r.RowKey.StartsWith('!')));
+        foreach (var receiver in receivers)
+        {
+            var token = await DeliveryKit.RegisterAsync(client, receiver);
+            var page = await DeliveryKit.IncomingAsync(client, receiver, token, "?limit=1000");
+            Assert.Equal(Count / 10, page.Envelopes!.Count);
+            Assert.Null(page.NextCursor);
+        }
+
+        Assert.Empty(await Host.Queues.PeekAsync(Host.EnvelopesQueue + "-poison", 32, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_message_that_keeps_failing_lands_in_the_poison_queue_with_its_reason()
+    {
+        var publisher = Host.Services.GetRequiredService<IPipelinePublisher>();
+        await publisher.PublishAsync(Host.EnvelopesQueue, new PipelineMessage("poison-test", "envelope", "not-a-reference"), CancellationToken.None);
+        var poisonQueue = Host.EnvelopesQueue + "-poison";
+
+        var poisoned = await TestStorage.EventuallyAsync(async () =>
+        {
+            var peeked = await Host.Queues.PeekAsync(poisonQueue, 32, CancellationToken.None);
+            return peeked.FirstOrDefault(p => QueueMessageText.TryDecode(p.MessageText, out var t) && t.Contains("poison-test", StringComparison.Ordinal));
+        }, TimeSpan.FromSeconds(20), "the message in the poison queue");
+
+        Assert.NotNull(poisoned);
+        var reasons = await Host.RowsAsync(PoisonRecorder.LogicalTableName, $"PartitionKey eq '{poisonQueue}'");
+        var reason = reasons.Select(r => r.GetString("Reason")).FirstOrDefault(r => r is not null && r.Contains("ref", StringComparison.Ordinal));
+        Assert.NotNull(reason);
+        Assert.Contains("FormatException", reason, StringComparison.Ordinal);
+        Assert.Equal("DeliverEnvelope", reasons.First(r => r.GetString("PipelineId") == "poison-test" || r.GetString("PipelineId") == "poison-test-again").GetString("FunctionName"));
+    }
+}

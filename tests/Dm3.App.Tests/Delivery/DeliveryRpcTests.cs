@@ -1,0 +1,211 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Dm3.Adapters.Queues;
+using Dm3.App.Tests.Delivery.Support;
+using Dm3.Protocol.Crypto;
+using Dm3.Protocol.Messaging;
+
+namespace Dm3.App.Tests.Delivery;
+
+public sealed class DeliveryRpcFixture : IAsyncLifetime
+{
+    internal DeliveryHost Host { get; } = new(pump: false);
+
+    internal HttpClient Client { get; private set; } = null!;
+
+    internal TestUser Alice { get; } = new();
+
+    internal TestUser Bob { get; } = new();
+
+    public async Task InitializeAsync()
+    {
+        Client = Host.CreateClient();
+        await Host.WaitForStorageAsync();
+        await DeliveryKit.RegisterAsync(Client, Alice);
+        await DeliveryKit.RegisterAsync(Client, Bob);
+    }
+
+    public async Task DisposeAsync() => await Host.DisposeAsync();
+}
+
+/// <summary>POST /rpc: the three methods, JSON-RPC errors with the codes and statuses of wire formats §10.3, and the
+/// submit checks that store and queue nothing when they fail. The queue pump is off, so queued messages stay visible.</summary>
+public sealed class DeliveryRpcTests(DeliveryRpcFixture fixture) : IClassFixture<DeliveryRpcFixture>
+{
+    private HttpClient Client => fixture.Client;
+
+    private DeliveryHost Host => fixture.Host;
+
+    [Fact]
+    public async Task Delivery_service_properties_are_a_canonical_json_string_with_the_configured_limits()
+    {
+        var (status, body) = await DeliveryKit.RpcAsync(Client, DeliveryKit.RpcCall("dm3_getDeliveryServiceProperties", null, 7));
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(7, (int)body["id"]!);
+        var result = (string)body["result"]!;
+        Assert.Equal("{\"messageTTL\":0,\"metricsCollectionIntervalInSeconds\":86400,\"metricsRetentionDurationInSeconds\":864000,\"notificationChannel\":[],\"sizeLimit\":100000}", result);
+    }
+
+    [Fact]
+    public async Task Profile_extension_is_the_default_for_an_account_and_an_error_for_unknown_users()
+    {
+        var (status, body) = await DeliveryKit.RpcAsync(Client, DeliveryKit.RpcCall("dm3_getProfileExtension", new JsonArray(fixture.Bob.Name)));
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("{\"notSupportedMessageTypes\":[\"NEW\"]}", (string)body["result"]!);
+        Assert.True(body.ContainsKey("id") && body["id"] is null);
+
+        var unknown = await DeliveryKit.RpcAsync(Client, DeliveryKit.RpcCall("dm3_getProfileExtension", new JsonArray(new TestUser().Name), "x"));
+        Assert.Equal((HttpStatusCode.BadRequest, -32012, "x"), (unknown.Status, DeliveryKit.ErrorCode(unknown.Body), (string?)unknown.Body["id"]));
+        var missing = await DeliveryKit.RpcAsync(Client, DeliveryKit.RpcCall("dm3_getProfileExtension", null));
+        Assert.Equal(-32602, DeliveryKit.ErrorCode(missing.Body));
+    }
+
+    [Theory]
+    [InlineData("{\"jsonrpc\":\"2.0\",", -32700)]
+    [InlineData("{\"jsonrpc\":\"2.0\",\"method\":\"a\",\"method\":\"dm3_getDeliveryServiceProperties\"}", -32700)]
+    [InlineData("[{\"jsonrpc\":\"2.0\",\"method\":\"dm3_getDeliveryServiceProperties\"}]", -32600)]
+    [InlineData("{\"method\":\"dm3_getDeliveryServiceProperties\"}", -32600)]
+    [InlineData("{\"jsonrpc\":\"2.0\",\"params\":[]}", -32600)]
+    [InlineData("{\"jsonrpc\":\"2.0\",\"method\":\"dm3_getDeliveryServiceProperties\",\"id\":{}}", -32600)]
+    public async Task Malformed_requests_get_a_json_rpc_error_with_a_null_id_and_http_400(string body, int code)
+    {
+        var (status, response) = await DeliveryKit.RpcAsync(Client, body);
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal("2.0", (string)response["jsonrpc"]!);
+        Assert.Equal(code, DeliveryKit.ErrorCode(response));
+        Assert.True(response.ContainsKey("id") && response["id"] is null);
+        Assert.NotNull(response["error"]!["data"]!["reason"]);
+    }
+
+    [Fact]
+    public async Task An_unknown_method_gets_method_not_found_and_echoes_the_id()
+    {
+        var (status, body) = await DeliveryKit.RpcAsync(Client, DeliveryKit.RpcCall("dm3_nope", null, "req-1"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal(-32601, DeliveryKit.ErrorCode(body));
+        Assert.Equal("req-1", (string?)body["id"]);
+    }
+
+    [Fact]
+    public async Task An_accepted_envelope_is_stored_pending_and_announced_on_the_envelopes_queue()
+    {
+        var envelope = DeliveryKit.Envelope(fixture.Alice, fixture.Bob, Host.DsEncryptionPublicKey);
+        var before = await QueueTextsAsync();
+
+        var (status, body) = await DeliveryKit.RpcAsync(Client, DeliveryKit.SubmitCall(envelope.Json.ToJsonString(), 3));
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("OK", (string)body["result"]!);
+        Assert.Equal(3, (int)body["id"]!);
+        var pending = await Host.RowsAsync("Envelopes", $"PartitionKey eq '{envelope.MessageHash}'");
+        Assert.Equal(fixture.Bob.Address + "|" + fixture.Alice.Name, Assert.Single(pending).RowKey);
+        var added = (await QueueTextsAsync()).Except(before).ToList();
+        var message = JsonNode.Parse(Assert.Single(added))!;
+        Assert.Equal("envelope", (string)message["kind"]!);
+        Assert.Equal(envelope.MessageHash + "|" + fixture.Bob.Address + "|" + fixture.Alice.Name, (string)message["ref"]!);
+        Assert.False(string.IsNullOrEmpty((string?)message["id"]));
+    }
+
+    [Fact]
+    public async Task An_envelope_from_a_sender_not_hosted_here_is_accepted_without_a_signature_check()
+    {
+        var outsider = new TestUser();
+        var message = Message.CreateSigned(new MessageMetadata(fixture.Bob.Name, "carol.eth", 1_700_000_000_000, MessageType.New), "hi", null, outsider.Keys.SigningPrivateKey);
+        var envelope = EnvelopeBuilder.Build(message, fixture.Bob.Keys.EncryptionPublicKey, Host.DsEncryptionPublicKey, outsider.Keys.SigningPrivateKey);
+
+        var (status, body) = await DeliveryKit.RpcAsync(Client, DeliveryKit.SubmitCall(envelope.Json.ToJsonString()));
+
+        Assert.Equal((HttpStatusCode.OK, "OK"), (status, (string?)body["result"]));
+    }
+
+    public static TheoryData<string> RefusedSubmissions => new()
+    {
+        "params0-not-a-string", "schema", "oversized", "bad-signature", "receiver-does-not-resolve", "receiver-without-account",
+        "receiver-not-hosted", "undecryptable", "sender-hosted-but-unregistered", "submitted-postmark",
+    };
+
+    [Theory]
+    [MemberData(nameof(RefusedSubmissions))]
+    public async Task A_refused_submission_gets_its_json_rpc_error_and_nothing_is_stored_or_queued(string scenario)
+    {
+        var (alice, bob) = (fixture.Alice, fixture.Bob);
+        var ds = Host.DsEncryptionPublicKey;
+        EncryptionEnvelope? envelope = null;
+        JsonNode? parameters = null;
+        int expected;
+        switch (scenario)
+        {
+            case "params0-not-a-string":
+                parameters = new JsonArray(DeliveryKit.Envelope(alice, bob, ds).Json.DeepClone());
+                expected = -32602;
+                break;
+            case "schema":
+                var withExtra = DeliveryKit.Envelope(alice, bob, ds).Json.DeepClone().AsObject();
+                withExtra["extra"] = 1;
+                parameters = new JsonArray(withExtra.ToJsonString());
+                expected = -32602;
+                break;
+            case "oversized":
+                envelope = DeliveryKit.Envelope(alice, bob, ds, text: new string('x', 80_000));
+                Assert.True(envelope.Size > 100_000);
+                expected = -32011;
+                break;
+            case "bad-signature":
+                envelope = DeliveryKit.Envelope(alice, bob, ds, senderSigningKey: new TestUser().Keys.SigningPrivateKey);
+                expected = -32602;
+                break;
+            case "receiver-does-not-resolve":
+                var ghost = new TestUser();
+                envelope = DeliveryKit.Envelope(alice, ghost, ds);
+                expected = -32014;
+                break;
+            case "receiver-without-account":
+                var claimedOnly = new TestUser();
+                await DeliveryKit.ClaimAsync(Client, claimedOnly);
+                envelope = DeliveryKit.Envelope(alice, claimedOnly, ds);
+                expected = -32012;
+                break;
+            case "receiver-not-hosted":
+                envelope = DeliveryKit.Envelope(alice, bob, ds, toName: "bob.eth");
+                expected = -32012;
+                break;
+            case "undecryptable":
+                envelope = DeliveryKit.Envelope(alice, bob, X25519.GenerateKeyPair().PublicKey32);
+                expected = -32013;
+                break;
+            case "sender-hosted-but-unregistered":
+                envelope = DeliveryKit.Envelope(new TestUser(), bob, ds);
+                expected = -32602;
+                break;
+            case "submitted-postmark":
+                var marked = DeliveryKit.Envelope(alice, bob, ds).Json.DeepClone().AsObject();
+                marked["postmark"] = "{}";
+                parameters = new JsonArray(marked.ToJsonString());
+                expected = -32602;
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(scenario));
+        }
+
+        parameters ??= new JsonArray(envelope!.Json.ToJsonString());
+        var envelopesBefore = (await Host.RowsAsync("Envelopes")).Count;
+        var queueBefore = (await QueueTextsAsync()).Count;
+
+        var (status, body) = await DeliveryKit.RpcAsync(Client, DeliveryKit.RpcCall("dm3_submitMessage", parameters.AsArray(), 11));
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal(expected, DeliveryKit.ErrorCode(body));
+        Assert.Equal(11, (int)body["id"]!);
+        Assert.Equal(envelopesBefore, (await Host.RowsAsync("Envelopes")).Count);
+        Assert.Equal(queueBefore, (await QueueTextsAsync()).Count);
+    }
+
+    private async Task<List<string>> QueueTextsAsync()
+    {
+        var peeked = await Host.Queues.PeekAsync(Host.EnvelopesQueue, 32, CancellationToken.None);
+        return peeked.Select(p => QueueMessageText.TryDecode(p.MessageText, out var text) ? text : p.MessageText).ToList();
+    }
+}
