@@ -42,7 +42,7 @@ start_azurite() {
   export DM3_TEST_QUEUE_ENDPOINT="http://127.0.0.1:$queue/devstoreaccount1"
   export DM3_TEST_BLOB_ENDPOINT="http://127.0.0.1:$blob/devstoreaccount1"
   # Azurite's well-known, public development account key (documented by Microsoft; not a secret).
-  local devkey="Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IDsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+  local devkey="Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
   export DM3_AZURITE_CONNECTION_STRING="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${devkey};BlobEndpoint=$DM3_TEST_BLOB_ENDPOINT;QueueEndpoint=$DM3_TEST_QUEUE_ENDPOINT;TableEndpoint=$DM3_TEST_TABLE_ENDPOINT;"
   log "Azurite on 127.0.0.1 (tables :$table, queues :$queue, blobs :$blob)"
 }

@@ -44,7 +44,7 @@ public sealed class DeliverEnvelopeHandler(DeliveryDirectory directory, Delivery
             : throw new InvalidOperationException("The pending envelope row has invalid deliveryInformation: " + infoError.Code);
         var acceptedAt = pending.GetInt64(MessageSubmission.AcceptedAtColumn) ?? throw new InvalidOperationException("The pending envelope row has no acceptance time.");
 
-        var receiver = await directory.ResolveAsync(pending.GetString(MessageSubmission.ReceiverNameColumn), cancellationToken).ConfigureAwait(false);
+        var receiver = await directory.ResolveCachedAsync(pending.GetString(MessageSubmission.ReceiverNameColumn), cancellationToken).ConfigureAwait(false);
         if (!receiver.IsOk)
         {
             throw new InvalidOperationException("The receiver no longer resolves: " + receiver.Error!.Code);

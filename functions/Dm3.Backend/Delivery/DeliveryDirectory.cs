@@ -18,8 +18,20 @@ public sealed record DeliveryAccount(string Address, string ProfileExtensionJson
 /// profile and address come from the resolver's <see cref="NameStore"/> (one point read). Accounts live in the
 /// <c>Accounts</c> table: PK = lower-case address, RK = "" (every name of an address shares one account and one inbox).
 /// </summary>
-public sealed class DeliveryDirectory(AppCatalog apps, NameStore names, DeliveryStorage storage)
+public sealed class DeliveryDirectory(AppCatalog apps, NameStore names, DeliveryStorage storage, TimeProvider time)
 {
+    /// <summary>
+    /// How long the hot path (submit, deliver) may reuse a name's resolution. Writes through the resolver are therefore
+    /// seen by the pipeline within this time (the gateway's own staleness bound is the signature lifetime, decisions §14).
+    /// Only successful resolutions and existing accounts are cached: a new registration is visible at once.
+    /// <c>POST /profile</c> and the challenge flow always read storage.
+    /// </summary>
+    public static readonly TimeSpan HotPathCacheLifetime = TimeSpan.FromSeconds(10);
+
+    private const int MaxCacheEntries = 10_000;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (ResolvedName Name, DateTimeOffset Until)> _names = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, DateTimeOffset> _accounts = new(StringComparer.Ordinal);
+
     /// <summary>The reference default profile extension (sic: NEW is listed as not supported).</summary>
     public const string DefaultProfileExtensionJson = "{\"notSupportedMessageTypes\":[\"NEW\"]}";
 
@@ -53,6 +65,53 @@ public sealed class DeliveryDirectory(AppCatalog apps, NameStore names, Delivery
         // The resolver verified the profile when it stored it; a stored profile that no longer parses is a bug.
         var profile = SignedUserProfile.Parse(record.ProfileJson);
         return new ResolvedName(name.Name, name.Address!, profile, record.ProfileJson);
+    }
+
+    /// <summary><see cref="ResolveAsync"/> that may answer from a short-lived cache (<see cref="HotPathCacheLifetime"/>).</summary>
+    public async Task<DeliveryResult<ResolvedName>> ResolveCachedAsync(string? rawName, CancellationToken cancellationToken)
+    {
+        var key = Normalize(rawName);
+        var now = time.GetUtcNow();
+        if (_names.TryGetValue(key, out var cached) && cached.Until > now)
+        {
+            return cached.Name;
+        }
+
+        var resolved = await ResolveAsync(rawName, cancellationToken).ConfigureAwait(false);
+        if (resolved.IsOk)
+        {
+            Remember(_names, key, (resolved.Value!, now + HotPathCacheLifetime));
+        }
+
+        return resolved;
+    }
+
+    /// <summary>True when the address has an account (positive answers cached for <see cref="HotPathCacheLifetime"/>).</summary>
+    public async Task<bool> HasAccountCachedAsync(string address, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        if (_accounts.TryGetValue(address, out var until) && until > now)
+        {
+            return true;
+        }
+
+        if (await GetAccountAsync(address, cancellationToken).ConfigureAwait(false) is null)
+        {
+            return false;
+        }
+
+        Remember(_accounts, address, now + HotPathCacheLifetime);
+        return true;
+    }
+
+    private static void Remember<T>(System.Collections.Concurrent.ConcurrentDictionary<string, T> cache, string key, T value)
+    {
+        if (cache.Count >= MaxCacheEntries)
+        {
+            cache.Clear();
+        }
+
+        cache[key] = value;
     }
 
     /// <summary>Classifies without reading storage: an address name of a configured app, with its lower-case address.</summary>

@@ -125,13 +125,13 @@ public sealed class MessageSubmission(
             return new DeliveryError(DeliveryErrorKind.InvalidParams, "envelope.bad_sender", "deliveryInformation.from is not a name this service accepts: " + fromError.Message);
         }
 
-        var receiver = await directory.ResolveAsync(info.To, cancellationToken).ConfigureAwait(false);
+        var receiver = await directory.ResolveCachedAsync(info.To, cancellationToken).ConfigureAwait(false);
         if (!receiver.IsOk)
         {
             return receiver.Error! with { Kind = receiver.Error!.Kind == DeliveryErrorKind.InvalidParams ? DeliveryErrorKind.UnknownReceiver : receiver.Error.Kind };
         }
 
-        if (await directory.GetAccountAsync(receiver.Value!.Address, cancellationToken).ConfigureAwait(false) is null)
+        if (!await directory.HasAccountCachedAsync(receiver.Value!.Address, cancellationToken).ConfigureAwait(false))
         {
             return new DeliveryError(DeliveryErrorKind.UnknownReceiver, "account.not_found", "The receiver has no account at this delivery service.");
         }
@@ -153,7 +153,7 @@ public sealed class MessageSubmission(
             return null;
         }
 
-        var sender = await directory.ResolveAsync(from, cancellationToken).ConfigureAwait(false);
+        var sender = await directory.ResolveCachedAsync(from, cancellationToken).ConfigureAwait(false);
         if (!sender.IsOk)
         {
             return new DeliveryError(DeliveryErrorKind.InvalidParams, "envelope.sender_not_resolved", "The sender's name is hosted here but does not resolve.");

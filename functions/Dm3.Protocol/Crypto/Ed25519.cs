@@ -1,14 +1,29 @@
-using System.Security.Cryptography;
+using Dm3.Protocol.Crypto.Native;
 using Dm3.Protocol.Encoding;
-using Rfc8032 = Org.BouncyCastle.Math.EC.Rfc8032.Ed25519;
 
 namespace Dm3.Protocol.Crypto;
 
 /// <summary>
 /// Pure Ed25519 (RFC 8032) with the libsodium key layout: private key (64 bytes) = seed ‖ public key.
+/// Runs on OpenSSL when available (see <see cref="CryptoBackend"/>), else on BouncyCastle, with identical results.
+/// Verification is strict in both: S must be below the group order L, and R and A must be canonical encodings
+/// (y &lt; p, and no "negative zero" x); verification is cofactorless.
 /// </summary>
 public static class Ed25519
 {
+    // 2^255 − 19 and the group order L = 2^252 + 27742317777372353535851937790883648493, little-endian.
+    private static ReadOnlySpan<byte> FieldPrime =>
+    [
+        0xed, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f,
+    ];
+
+    private static ReadOnlySpan<byte> GroupOrder =>
+    [
+        0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14,
+        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x10,
+    ];
+
     /// <summary>libsodium <c>crypto_sign_seed_keypair</c>.</summary>
     public static (byte[] PrivateKey64, byte[] PublicKey32) KeyPairFromSeed(ReadOnlySpan<byte> seed32)
     {
@@ -17,19 +32,26 @@ public static class Ed25519
             throw new ArgumentException("An Ed25519 seed is 32 bytes.", nameof(seed32));
         }
 
-        var seed = seed32.ToArray();
         var publicKey = new byte[32];
-        Rfc8032.GeneratePublicKey(seed, 0, publicKey, 0);
+        if (CryptoBackend.UseNative)
+        {
+            NativeEd25519.PublicKeyFromSeed(seed32, publicKey);
+        }
+        else
+        {
+            ManagedEd25519.PublicKeyFromSeed(seed32, publicKey);
+        }
+
         var privateKey = new byte[64];
-        seed.CopyTo(privateKey, 0);
+        seed32.CopyTo(privateKey);
         publicKey.CopyTo(privateKey, 32);
-        CryptographicOperations.ZeroMemory(seed);
         return (privateKey, publicKey);
     }
 
     /// <summary>
     /// Detached signature (64 bytes). Unlike libsodium, the public half of the private key is checked against the
-    /// seed, so a mismatched key can never leak the signing scalar.
+    /// seed, so a mismatched key can never leak the signing scalar. The check is done once per key and thread
+    /// (the result is remembered under a fingerprint of the key), not on every call.
     /// </summary>
     public static byte[] Sign(ReadOnlySpan<byte> privateKey64, ReadOnlySpan<byte> message)
     {
@@ -38,19 +60,16 @@ public static class Ed25519
             throw new ArgumentException("An Ed25519 private key is 64 bytes (seed ‖ public key).", nameof(privateKey64));
         }
 
-        var seed = privateKey64[..32].ToArray();
-        var publicKey = new byte[32];
-        Rfc8032.GeneratePublicKey(seed, 0, publicKey, 0);
-        if (!CryptographicOperations.FixedTimeEquals(publicKey, privateKey64[32..]))
+        var signature = new byte[64];
+        if (CryptoBackend.UseNative)
         {
-            CryptographicOperations.ZeroMemory(seed);
-            throw new ArgumentException("The public half of the Ed25519 private key does not match its seed.", nameof(privateKey64));
+            NativeEd25519.Sign(privateKey64, message, signature);
+        }
+        else
+        {
+            ManagedEd25519.Sign(privateKey64, message, signature);
         }
 
-        var data = message.ToArray();
-        var signature = new byte[64];
-        Rfc8032.Sign(seed, 0, publicKey, 0, data, 0, data.Length, signature, 0);
-        CryptographicOperations.ZeroMemory(seed);
         return signature;
     }
 
@@ -62,16 +81,14 @@ public static class Ed25519
             return false;
         }
 
-        try
-        {
-            var data = message.ToArray();
-            return Rfc8032.Verify(signature64.ToArray(), 0, publicKey32.ToArray(), 0, data, 0, data.Length);
-        }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException or IndexOutOfRangeException)
-        {
-            return false;
-        }
+        return VerifyWith(CryptoBackend.UseNative, publicKey32, message, signature64);
     }
+
+    /// <summary>Verification on a chosen backend (lengths already checked); the backend-equivalence tests call it with both.</summary>
+    internal static bool VerifyWith(bool native, ReadOnlySpan<byte> publicKey32, ReadOnlySpan<byte> message, ReadOnlySpan<byte> signature64) =>
+        native
+            ? IsCanonicalForVerification(publicKey32, signature64) && NativeEd25519.Verify(publicKey32, message, signature64)
+            : ManagedEd25519.Verify(publicKey32, message, signature64);
 
     /// <summary>dm3 convention (W§5): base64 of the detached signature over the UTF-8 bytes of the text.</summary>
     public static string SignText(ReadOnlySpan<byte> privateKey64, string utf8Text)
@@ -85,4 +102,56 @@ public static class Ed25519
         utf8Text is not null
         && Base64Std.TryDecode(signatureBase64, out var signature, 64)
         && Verify(publicKey32, System.Text.Encoding.UTF8.GetBytes(utf8Text), signature);
+
+    /// <summary>
+    /// The encoding rules that BouncyCastle's verifier enforces before any curve arithmetic, applied in front of
+    /// OpenSSL so that both backends refuse the same inputs: S &lt; L; R.y &lt; p; A.y &lt; p; and A is not an
+    /// x = 0 point (y = ±1) written with the sign bit set.
+    /// </summary>
+    internal static bool IsCanonicalForVerification(ReadOnlySpan<byte> publicKey32, ReadOnlySpan<byte> signature64) =>
+        LessThan(signature64[32..], GroupOrder)
+        && HasCanonicalY(signature64[..32])
+        && HasCanonicalY(publicKey32)
+        && !IsNegativeZeroX(publicKey32);
+
+    private static bool HasCanonicalY(ReadOnlySpan<byte> point)
+    {
+        Span<byte> y = stackalloc byte[32];
+        point.CopyTo(y);
+        y[31] &= 0x7f;
+        return LessThan(y, FieldPrime);
+    }
+
+    /// <summary>y = 1 or y = p − 1 (the two points with x = 0) with the sign bit of x set.</summary>
+    private static bool IsNegativeZeroX(ReadOnlySpan<byte> point)
+    {
+        if ((point[31] & 0x80) == 0)
+        {
+            return false;
+        }
+
+        var isOne = point[0] == 1;
+        var isMinusOne = point[0] == 0xec;
+        for (var i = 1; i < 31; i++)
+        {
+            isOne &= point[i] == 0;
+            isMinusOne &= point[i] == 0xff;
+        }
+
+        return (isOne && point[31] == 0x80) || (isMinusOne && point[31] == 0xff);
+    }
+
+    /// <summary>Little-endian a &lt; b for 32-byte numbers.</summary>
+    private static bool LessThan(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b)
+    {
+        for (var i = 31; i >= 0; i--)
+        {
+            if (a[i] != b[i])
+            {
+                return a[i] < b[i];
+            }
+        }
+
+        return false;
+    }
 }

@@ -122,6 +122,21 @@ public static class Postmarker
         return PayloadEncryption.TryDecryptAsymmetric(receiverPrivateKey32, envelope.Postmark, out var plaintext, out error)
             && Postmark.TryParse(plaintext, out postmark, out error);
     }
+
+    /// <summary>As <see cref="TryOpen(EncryptionEnvelope, ReadOnlySpan{byte}, out Postmark?, out ProtocolError?)"/> with the receiver's known key pair (no public-key derivation).</summary>
+    public static bool TryOpen(EncryptionEnvelope envelope, ReadOnlySpan<byte> receiverPrivateKey32, ReadOnlySpan<byte> receiverPublicKey32, [NotNullWhen(true)] out Postmark? postmark, [NotNullWhen(false)] out ProtocolError? error)
+    {
+        ArgumentNullException.ThrowIfNull(envelope);
+        postmark = null;
+        if (envelope.Postmark is null)
+        {
+            error = new ProtocolError("postmark.missing", "The envelope has no postmark.");
+            return false;
+        }
+
+        return PayloadEncryption.TryDecryptAsymmetric(receiverPrivateKey32, receiverPublicKey32, envelope.Postmark, out var plaintext, out error)
+            && Postmark.TryParse(plaintext, out postmark, out error);
+    }
 }
 
 /// <summary>Conversation ids (W§9): lower(receiver address) + "," + the sender name from deliveryInformation.from.</summary>

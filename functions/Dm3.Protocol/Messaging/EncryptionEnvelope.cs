@@ -27,6 +27,17 @@ public sealed class EnvelopeMetadata
     private static readonly string[] Required = ["version", "deliveryInformation", "signature"];
     private static readonly string[] Optional = ["encryptionScheme", "messageHash", "encryptedMessageHash"];
 
+    private static bool IsLowerHex32(string value)
+    {
+        if (value.Length != 66 || value[0] != '0' || value[1] != 'x') return false;
+        for (var i = 2; i < value.Length; i++)
+        {
+            var c = value[i];
+            if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+        }
+        return true;
+    }
+
     private EnvelopeMetadata(JsonObject json, string version, string? encryptionScheme, string? encryptedDeliveryInformation, DeliveryInformation? deliveryInformation, MessageHashField hashField, string hash, string signature)
     {
         Json = json;
@@ -103,9 +114,11 @@ public sealed class EnvelopeMetadata
             return false;
         }
 
-        if (hash.Length != 66 || !Hex.TryDecode(hash, out _))
+        // The hash is the envelope's storage and acknowledgement id, so only its one canonical spelling is accepted
+        // (the dm3 libraries emit lower-case hex): "0x" + 64 lower-case hex digits.
+        if (!IsLowerHex32(hash))
         {
-            error = new ProtocolError($"{What}.bad_hash", $"{member} must be 0x followed by 64 hex digits.");
+            error = new ProtocolError($"{What}.bad_hash", $"{member} must be 0x followed by 64 lower-case hex digits.");
             return false;
         }
 
@@ -233,6 +246,21 @@ public sealed class EncryptionEnvelope
         message = null;
         return PayloadEncryption.TryDecryptAsymmetric(receiverPrivateKey32, Message, out var plaintext, out error)
             && Messaging.Message.TryParse(plaintext, out message, out error);
+    }
+
+    /// <summary>As <see cref="TryDecryptMessage(ReadOnlySpan{byte}, out Message?, out ProtocolError?)"/> with the receiver's known key pair (no public-key derivation).</summary>
+    public bool TryDecryptMessage(ReadOnlySpan<byte> receiverPrivateKey32, ReadOnlySpan<byte> receiverPublicKey32, [NotNullWhen(true)] out Message? message, [NotNullWhen(false)] out ProtocolError? error)
+    {
+        message = null;
+        return PayloadEncryption.TryDecryptAsymmetric(receiverPrivateKey32, receiverPublicKey32, Message, out var plaintext, out error)
+            && Messaging.Message.TryParse(plaintext, out message, out error);
+    }
+
+    /// <summary>As <see cref="TryDecryptMessage(ReadOnlySpan{byte}, out Message?, out ProtocolError?)"/> with the receiver's profile keys.</summary>
+    public bool TryDecryptMessage(Profiles.ProfileKeys receiverKeys, [NotNullWhen(true)] out Message? message, [NotNullWhen(false)] out ProtocolError? error)
+    {
+        ArgumentNullException.ThrowIfNull(receiverKeys);
+        return TryDecryptMessage(receiverKeys.EncryptionPrivateKey, receiverKeys.EncryptionPublicKey, out message, out error);
     }
 
     /// <summary>Decrypts the (still encrypted) deliveryInformation with the delivery service's X25519 private key.</summary>

@@ -22,10 +22,14 @@ public static class PayloadEncryption
     /// <summary>Encrypts <paramref name="plaintext"/> (UTF-8) to the receiver's X25519 public key.</summary>
     public static EncryptedPayload EncryptAsymmetric(ReadOnlySpan<byte> receiverPublicKey32, string plaintext)
     {
-        var (ephemeralPrivate, _) = X25519.GenerateKeyPair();
+        // The ephemeral public key is computed once, together with the shared secret (see the seam below).
+        Span<byte> ephemeralPrivate = stackalloc byte[32];
+        Span<byte> nonce = stackalloc byte[ChaChaPoly.NonceSize];
+        RandomNumberGenerator.Fill(ephemeralPrivate);
+        RandomNumberGenerator.Fill(nonce);
         try
         {
-            return EncryptAsymmetric(receiverPublicKey32, plaintext, ephemeralPrivate, RandomNumberGenerator.GetBytes(ChaChaPoly.NonceSize));
+            return EncryptAsymmetric(receiverPublicKey32, plaintext, ephemeralPrivate, nonce);
         }
         finally
         {
@@ -42,8 +46,9 @@ public static class PayloadEncryption
             throw new ArgumentException("The receiver's X25519 public key must be 32 bytes.", nameof(receiverPublicKey32));
         }
 
-        var ephemeralPublic = X25519.PublicKeyFromPrivate(ephemeralPrivateKey32);
-        var q = X25519.SharedSecret(ephemeralPrivateKey32, receiverPublicKey32);
+        var ephemeralPublic = new byte[32];
+        var q = new byte[32];
+        X25519.EphemeralAgreement(ephemeralPrivateKey32, receiverPublicKey32, ephemeralPublic, q);
         var key = KxKey(q, ephemeralPublic, receiverPublicKey32);
         try
         {
@@ -80,7 +85,10 @@ public static class PayloadEncryption
         return new EncryptedPayload(Base64Std.Encode(sealedData), Hex.Encode(nonce12), null);
     }
 
-    /// <summary>Decrypts an asymmetric payload given as JSON text. The receiver's public key is derived from the private key.</summary>
+    /// <summary>
+    /// Decrypts an asymmetric payload given as JSON text. The receiver's public key is derived from the private key
+    /// (remembered per thread, so repeated calls with the same key derive it once).
+    /// </summary>
     public static bool TryDecryptAsymmetric(ReadOnlySpan<byte> receiverPrivateKey32, string? payloadJson, [NotNullWhen(true)] out string? plaintext, [NotNullWhen(false)] out ProtocolError? error)
     {
         plaintext = null;
@@ -128,12 +136,8 @@ public static class PayloadEncryption
             return false;
         }
 
-        byte[] q;
-        try
-        {
-            q = X25519.SharedSecret(receiverPrivateKey32, ephemeralPublic);
-        }
-        catch (CryptographicException)
+        var q = new byte[32];
+        if (!X25519.TrySharedSecret(receiverPrivateKey32, ephemeralPublic, q))
         {
             error = new ProtocolError("encryption.bad_ephemeral_key", "ephemPublicKey is a low-order point (all-zero shared secret).");
             return false;
@@ -149,6 +153,18 @@ public static class PayloadEncryption
             CryptographicOperations.ZeroMemory(key);
             CryptographicOperations.ZeroMemory(q);
         }
+    }
+
+    /// <summary>As <see cref="TryDecryptAsymmetric(ReadOnlySpan{byte}, ReadOnlySpan{byte}, EncryptedPayload, out string?, out ProtocolError?)"/> for a payload given as JSON text.</summary>
+    public static bool TryDecryptAsymmetric(ReadOnlySpan<byte> receiverPrivateKey32, ReadOnlySpan<byte> receiverPublicKey32, string? payloadJson, [NotNullWhen(true)] out string? plaintext, [NotNullWhen(false)] out ProtocolError? error)
+    {
+        plaintext = null;
+        if (!EncryptedPayload.TryParse(payloadJson, out var payload, out error))
+        {
+            return false;
+        }
+
+        return TryDecryptAsymmetric(receiverPrivateKey32, receiverPublicKey32, payload, out plaintext, out error);
     }
 
     public static bool TryDecryptSymmetric(ReadOnlySpan<byte> key32, string? payloadJson, [NotNullWhen(true)] out string? plaintext, [NotNullWhen(false)] out ProtocolError? error)

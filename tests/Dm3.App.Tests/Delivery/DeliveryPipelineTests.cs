@@ -34,7 +34,12 @@ public sealed class DeliveryPipelineFixture : IAsyncLifetime
 {
     public DeliveryPipelineFixture()
     {
-        Host = new DeliveryHost(pump: true, new Dictionary<string, string?> { ["Queues__MaxDequeueCount"] = "2", ["Queues__MaxConcurrency"] = "64" },
+        Host = new DeliveryHost(pump: true, new Dictionary<string, string?>
+            {
+                ["Queues__MaxDequeueCount"] = "2",
+                ["Queues__MaxConcurrency"] = "64",
+                ["Logging__LogLevel__Dm3.App.Runtime.FunctionInvoker"] = "Warning", // 2,000 completion lines otherwise
+            },
             inner => Publisher = new DuplicatingPublisher(inner));
     }
 

@@ -23,6 +23,22 @@ public sealed class ParserRobustnessTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void The_generated_corpus_is_reproducible_from_the_fixed_seed()
+    {
+        static string[] Generate() =>
+        [
+            .. FuzzSuite.JsonCorpus("p", FuzzSeeds.SignedProfileJson, FuzzRunner.Rng("repro"), 50, huge: false).Select(c => c.Id + "\u0001" + c.Input),
+            .. FuzzSuite.TextCorpus("t", FuzzSeeds.SiweOurs, FuzzRunner.Rng("repro"), 50).Select(c => c.Id + "\u0001" + c.Input),
+            .. FuzzSuite.BytesCorpus("b", FuzzSeeds.CcipCalldata[0], FuzzRunner.Rng("repro"), 50).Select(c => c.Id + "\u0001" + Convert.ToHexString(c.Input)),
+        ];
+
+        var first = Generate();
+        var second = Generate();
+        Assert.True(first.Length > 300);
+        Assert.Equal(first, second);
+    }
+
+    [Fact]
     public void The_corpus_holds_at_least_1000_malformed_inputs_across_all_parsers()
     {
         var reports = FuzzSuite.Reports.Values.Select(r => r.Value).ToList();
