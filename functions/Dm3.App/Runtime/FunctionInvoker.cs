@@ -1,5 +1,6 @@
 using Dm3.App.Functions;
 using Dm3.App.Logging;
+using Dm3.Backend.Messaging;
 using Dm3.Backend.Runtime;
 
 namespace Dm3.App.Runtime;
@@ -34,6 +35,10 @@ public sealed class FunctionInvoker(
     StorageReadiness readiness,
     ILogger<FunctionInvoker> logger)
 {
+    // (function, id) pairs running in this process: a second delivery of the same id (a lease that expired under
+    // load, a duplicate publish) waits for the first and then sees it as processed instead of running alongside it.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Task> _running = new(StringComparer.Ordinal);
+
     /// <summary>Cancellation (shutdown, aborted request) propagates as <see cref="OperationCanceledException"/>.</summary>
     public async Task<InvocationOutcome> RunQueueAsync(QueueFunction function, ReadOnlyMemory<byte> body, DeliveryContext context, CancellationToken cancellationToken)
     {
@@ -42,6 +47,28 @@ public sealed class FunctionInvoker(
             Log.MessageFailed(logger, function.Name, null, context.DequeueCount, context.MessageId, context.InvocationId, "malformed message: " + parseError);
             return new InvocationOutcome(InvocationStatus.Malformed, null, "malformed message: " + parseError);
         }
+        var key = function.Name + "\n" + message.Id;
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        while (!_running.TryAdd(key, done.Task))
+        {
+            if (_running.TryGetValue(key, out var other))
+            {
+                await other.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+        try
+        {
+            return await RunOnceAsync(function, message, context, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _running.TryRemove(key, out _);
+            done.SetResult();
+        }
+    }
+
+    private async Task<InvocationOutcome> RunOnceAsync(QueueFunction function, PipelineMessage message, DeliveryContext context, CancellationToken cancellationToken)
+    {
         try
         {
             await readiness.WaitAsync(cancellationToken).ConfigureAwait(false);

@@ -234,7 +234,7 @@ internal sealed class QueuePump(
 
     private async Task RenewAsync(string queue, string messageId, Lease lease, CancellationToken cancellationToken)
     {
-        var interval = Options.VisibilityTimeout / 2;
+        var interval = Options.VisibilityTimeout / 3;
         while (await DelayAsync(interval, cancellationToken).ConfigureAwait(false))
         {
             try

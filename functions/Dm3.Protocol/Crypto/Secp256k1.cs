@@ -74,7 +74,8 @@ public static class Secp256k1
                 continue;
             }
 
-            var s = k.ModInverse(N).Multiply(e.Add(d.Multiply(r))).Mod(N);
+            // Constant-time modular inversion (safegcd); BigInteger.ModInverse is several times slower and not constant-time.
+            var s = Org.BouncyCastle.Utilities.BigIntegers.ModOddInverse(N, k).Multiply(e.Add(d.Multiply(r))).Mod(N);
             if (s.SignValue == 0)
             {
                 continue;
@@ -290,7 +291,7 @@ public static class Secp256k1
 
         // The cofactor of secp256k1 is 1, so every point on the curve has order n: no n·R check is needed.
         var e = new BigInteger(1, digest);
-        var rInv = r.ModInverse(N);
+        var rInv = Org.BouncyCastle.Utilities.BigIntegers.ModOddInverseVar(N, r); // r is public
         var u1 = N.Subtract(e).Multiply(rInv).Mod(N);
         var u2 = s.Multiply(rInv).Mod(N);
         var q = ECAlgorithms.SumOfTwoMultiplies(Domain.G, u1, rPoint, u2).Normalize();

@@ -65,6 +65,28 @@ public sealed class DeliveryFlowTests(DeliveryFlowFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task A_large_envelope_is_stored_across_several_table_properties_and_read_back_intact()
+    {
+        var (alice, bob) = (new TestUser(), new TestUser());
+        await DeliveryKit.RegisterAsync(Client, alice);
+        var token = await DeliveryKit.RegisterAsync(Client, bob);
+        var text = string.Concat(Enumerable.Range(0, 15000).Select(i => "é" + (i % 10)));
+        var envelope = DeliveryKit.Envelope(alice, bob, Host.DsEncryptionPublicKey, text: text);
+        Assert.InRange(envelope.Size, 40_000, 100_000);
+
+        Assert.Equal("OK", (string?)(await DeliveryKit.RpcAsync(Client, DeliveryKit.SubmitCall(envelope.Json.ToJsonString()))).Body["result"]);
+        var delivered = await WaitForInboxAsync(bob, token, 1);
+
+        var stored = EncryptionEnvelope.Parse(delivered[0]!.ToJsonString());
+        Assert.Equal(envelope.Message, stored.Message);
+        Assert.True(stored.TryDecryptMessage(bob.Keys.EncryptionPrivateKey, out var message, out _));
+        Assert.Equal(text, message.Text);
+        var arrival = Assert.Single(await Host.RowsAsync("Inbox", $"PartitionKey eq '{bob.Address}'"), r => r.RowKey.StartsWith('!'));
+        Assert.NotNull(arrival.GetString("Envelope_1"));
+        Assert.All(arrival.Properties.Values.OfType<string>(), v => Assert.True(v.Length <= 30_000));
+    }
+
+    [Fact]
     public async Task Link_protocol_messages_are_routed_like_any_other_envelope()
     {
         var (lsp, main) = (new TestUser(), new TestUser());

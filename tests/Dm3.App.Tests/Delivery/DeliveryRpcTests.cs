@@ -2,6 +2,10 @@ using System.Net;
 using System.Text.Json.Nodes;
 using Dm3.Adapters.Queues;
 using Dm3.App.Tests.Delivery.Support;
+using Dm3.Backend.Delivery;
+using Dm3.Backend.Messaging;
+using Dm3.Backend.Runtime;
+using Microsoft.Extensions.DependencyInjection;
 using Dm3.Protocol.Crypto;
 using Dm3.Protocol.Messaging;
 
@@ -119,6 +123,41 @@ public sealed class DeliveryRpcTests(DeliveryRpcFixture fixture) : IClassFixture
         var (status, body) = await DeliveryKit.RpcAsync(Client, DeliveryKit.SubmitCall(envelope.Json.ToJsonString()));
 
         Assert.Equal((HttpStatusCode.OK, "OK"), (status, (string?)body["result"]));
+    }
+
+    [Fact]
+    public async Task Running_the_delivery_handler_repeatedly_and_concurrently_stores_one_envelope_with_one_postmark()
+    {
+        var (alice, bob) = (fixture.Alice, fixture.Bob);
+        var envelope = DeliveryKit.Envelope(alice, bob, Host.DsEncryptionPublicKey, text: "exactly once");
+        Assert.Equal("OK", (string?)(await DeliveryKit.RpcAsync(Client, DeliveryKit.SubmitCall(envelope.Json.ToJsonString()))).Body["result"]);
+        var reference = $"{envelope.MessageHash}|{bob.Address}|{alice.Name}";
+        var entryKey = alice.Name + "|" + envelope.MessageHash;
+
+        // Two concurrent runs before the pending row is gone, then a third (different pipeline ids: no processed-id help).
+        await Task.WhenAll(DeliverAsync("a", reference), DeliverAsync("b", reference));
+        var inbox = await Host.RowsAsync("Inbox", $"PartitionKey eq '{bob.Address}'");
+        var arrival = Assert.Single(inbox, r => r.RowKey.EndsWith("|" + entryKey, StringComparison.Ordinal) && r.RowKey.StartsWith('!'));
+        Assert.Single(inbox, r => r.RowKey == entryKey);
+        Assert.Empty(await Host.RowsAsync("Envelopes", $"PartitionKey eq '{envelope.MessageHash}'"));
+
+        // The same envelope submitted again after delivery is accepted, re-announced, and changes nothing in the inbox.
+        Assert.Equal("OK", (string?)(await DeliveryKit.RpcAsync(Client, DeliveryKit.SubmitCall(envelope.Json.ToJsonString()))).Body["result"]);
+        Host.Clock.Advance(TimeSpan.FromSeconds(3));
+        await DeliverAsync("c", reference);
+
+        var after = await Host.RowsAsync("Inbox", $"PartitionKey eq '{bob.Address}'");
+        Assert.Equal(inbox.Count, after.Count);
+        var again = Assert.Single(after, r => r.RowKey == arrival.RowKey);
+        Assert.Equal(arrival.ETag, again.ETag);
+        Assert.Empty(await Host.RowsAsync("Envelopes", $"PartitionKey eq '{envelope.MessageHash}'"));
+    }
+
+    private async Task DeliverAsync(string id, string reference)
+    {
+        await using var scope = Host.Services.CreateAsyncScope();
+        var handler = scope.ServiceProvider.GetRequiredService<DeliverEnvelopeHandler>();
+        await handler.HandleAsync(new PipelineMessage(id, "envelope", reference), new DeliveryContext(1, id, "DeliverEnvelope", id), CancellationToken.None);
     }
 
     public static TheoryData<string> RefusedSubmissions => new()

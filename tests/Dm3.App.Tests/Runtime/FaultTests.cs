@@ -41,9 +41,9 @@ public sealed class FaultTests
 
         await using var second = AppProcess.Start(settings);
         await second.WaitReadyAsync(Patience);
-        // Visibility timeout is 4 s: the message reappears and is processed by the new process.
+        // Visibility timeout is 6 s: the message reappears and is processed by the new process.
         await TestStorage.EventuallyAsync(() => EffectCount(tables, tablePrefix, id), Patience, "the effect after restart");
-        await Task.Delay(TimeSpan.FromSeconds(5)); // longer than a visibility timeout: no further delivery may add an effect
+        await Task.Delay(TimeSpan.FromSeconds(7)); // longer than a visibility timeout: no further delivery may add an effect
         Assert.Equal(1, await EffectCount(tables, tablePrefix, id));
         var attempts = await Attempts(tables, tablePrefix, id);
         Assert.Equal(2, attempts.Count);
@@ -121,7 +121,7 @@ public sealed class FaultTests
         ["Diagnostics__EnableTestFunctions"] = "true",
         ["DevKeys__Enabled"] = "true",
         ["DevKeys__Path"] = Path.Combine(Path.GetTempPath(), "dm3-fault-" + tag + Guid.NewGuid().ToString("N"), "dev-keys.json"),
-        ["Queues__VisibilityTimeout"] = "00:00:04",
+        ["Queues__VisibilityTimeout"] = "00:00:06",
         ["Queues__RetryDelay"] = "00:00:00",
         ["Queues__MaxPollingInterval"] = "00:00:00.2",
         ["Queues__ShutdownGrace"] = "00:00:01",

@@ -70,6 +70,26 @@ public sealed class InvocationEndpointTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Concurrent_deliveries_of_one_id_run_the_handler_once()
+    {
+        var id = "conc-" + Guid.NewGuid().ToString("N");
+        var body = HostPayloads.PipelineBody(id, "sleep=1000");
+
+        var replies = await Task.WhenAll(
+            InvokeAsync(HostPayloads.StorageQueue(DiagnosticsFeature.QueueFunctionName, body, 1)),
+            InvokeAsync(HostPayloads.ServiceBus(DiagnosticsFeature.QueueFunctionName, body, 1)),
+            InvokeAsync(HostPayloads.StorageQueue(DiagnosticsFeature.QueueFunctionName, body, 2)));
+
+        foreach (var reply in replies)
+        {
+            await AssertHostReplyAsync(reply, HttpStatusCode.OK);
+        }
+        Assert.Equal(1, await EffectCountAsync(id));
+        var attempts = await _tables.QueryAsync(_app.Table(DiagnosticsFeature.AttemptsTable), new Dm3.Backend.Storage.TableQuery(Dm3.Backend.Storage.TableFilter.PartitionKeyEquals(id)), null, default);
+        Assert.Single(attempts.Items);
+    }
+
+    [Fact]
     public async Task A_failing_handler_answers_non_2xx_json_so_the_host_retries_and_the_retry_succeeds()
     {
         var id = "fail-" + Guid.NewGuid().ToString("N");

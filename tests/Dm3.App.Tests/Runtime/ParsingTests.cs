@@ -126,7 +126,7 @@ public sealed class PipelineMessageReaderTests
     [InlineData("""{"id":"a","id":"b","kind":"k","ref":""}""", "duplicate 'id'")]
     [InlineData("""{"id":"a/b","kind":"k","ref":""}""", "'id' must be")]
     [InlineData("""{"id":"","kind":"k","ref":""}""", "'id' must be")]
-    [InlineData("""{"id":"a","kind":"k","ref":""} x""", "not valid JSON")]
+    [InlineData("""{"id":"a","kind":"k","ref":""} x""", "trailing data")]
     [InlineData("""[1]""", "not a JSON object")]
     public void Bad_messages_are_rejected_with_a_reason(string json, string expected)
     {

@@ -41,6 +41,25 @@ public sealed class NativeBackendTests
     }
 
     [Fact]
+    public void Native_backend_shares_the_libcrypto_that_dotnet_itself_loaded()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
+        _ = SHA256.HashData("make .NET load its OpenSSL shim"u8);
+        _ = X25519.PublicKeyFromPrivate(RandomNumberGenerator.GetBytes(32));
+        var mapped = File.ReadAllLines("/proc/self/maps")
+            .Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Where(parts => parts.Length >= 6 && Path.GetFileName(parts[5]).StartsWith("libcrypto.so", StringComparison.Ordinal))
+            .Select(parts => parts[5])
+            .Distinct()
+            .ToList();
+        Assert.Single(mapped);
+    }
+
+    [Fact]
     public void Backend_setting_managed_forces_the_managed_path_and_anything_else_uses_native_when_available()
     {
         Assert.False(CryptoBackend.Resolve("managed", () => true));
