@@ -48,6 +48,31 @@ param publicBaseUrl string = ''
 @description('Browser origin of the dApp allowed on the linked-profile API, e.g. https://app.example; empty = none yet.')
 param appAllowedOrigin string = ''
 
+@description('EIP-4361 domain (host[:port]) of the dApp, e.g. app.example.com; empty = none (wallet proofs for profile replacement and deletion are then rejected).')
+param appDomain string = ''
+
+@description('Also grant the dApp domain the linked-profile scope escrow; off by default.')
+param appDomainEscrow bool = false
+
+@description('EIP-4361 chain id accepted in wallet proofs of the dApp (1 = Ethereum mainnet, 11155111 = Sepolia).')
+@minValue(1)
+param appChainId int = 1
+
+@description('Address of the ENS OffchainResolver contract that trusts the gateway signer; empty until it is deployed (then azd provision again).')
+param ensResolverAddress string = ''
+
+@description('Family of the resolver contract: ens (ENS OffchainResolver, default) or dm3 (ERC3668Resolver).')
+@allowed([
+  'ens'
+  'dm3'
+])
+param ensResolverFamily string = 'ens'
+
+@description('Lifetime of a signed gateway answer in seconds (the revocation bound; answers are cached until expiry - 60 s).')
+@minValue(61)
+@maxValue(86400)
+param gatewaySignatureTtlSeconds int = 300
+
 @description('Flex runtime stack: custom (default). Use dotnet-isolated only in a region whose Flex stacks lack custom (same package).')
 @allowed([
   'custom'
@@ -113,6 +138,8 @@ var tableNames = [
   'Processed'
   'RateCounters'
   'Envelopes'
+  'Accounts'
+  'PoisonReasons'
 ]
 var useServiceBus = messaging == 'serviceBus'
 var functionAppName = 'func-${resourceToken}'
@@ -233,6 +260,12 @@ module functionApp 'modules/functionapp.bicep' = {
     appParentName: appParentName
     publicBaseUrl: publicBaseUrl
     appAllowedOrigin: appAllowedOrigin
+    appDomain: appDomain
+    appDomainEscrow: appDomainEscrow
+    appChainId: appChainId
+    ensResolverAddress: ensResolverAddress
+    ensResolverFamily: ensResolverFamily
+    gatewaySignatureTtlSeconds: gatewaySignatureTtlSeconds
     runtimeName: runtimeName
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB

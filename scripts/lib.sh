@@ -33,9 +33,9 @@ start_azurite() {
   local blob queue table dir
   blob=$(free_port); queue=$(free_port); table=$(free_port)
   dir=$(mktemp -d -t azurite.XXXXXX)
-  "$ROOT/node_modules/.bin/azurite" --inMemoryPersistence --silent --skipApiVersionCheck --loose \
+  (cd "$dir" && exec "$ROOT/node_modules/.bin/azurite" --inMemoryPersistence --silent --skipApiVersionCheck --loose \
     --blobHost 127.0.0.1 --queueHost 127.0.0.1 --tableHost 127.0.0.1 \
-    --blobPort "$blob" --queuePort "$queue" --tablePort "$table" --location "$dir" >"$dir/azurite.log" 2>&1 &
+    --blobPort "$blob" --queuePort "$queue" --tablePort "$table") >"$dir/azurite.log" 2>&1 &
   AZURITE_PID=$!
   wait_port 127.0.0.1 "$table" 30 && wait_port 127.0.0.1 "$queue" 30 || { cat "$dir/azurite.log" >&2; echo "Azurite did not start" >&2; return 1; }
   export DM3_TEST_TABLE_ENDPOINT="http://127.0.0.1:$table/devstoreaccount1"

@@ -92,6 +92,34 @@ param publicBaseUrl string = ''
 @description('Browser origin of the dApp allowed on the linked-profile API (decisions §11); empty = none yet.')
 param appAllowedOrigin string = ''
 
+@description('EIP-4361 domain (host[:port]) of the dApp, e.g. app.example.com; empty = none (wallet proofs for profile replacement and deletion are then rejected).')
+param appDomain string = ''
+
+@description('Also grant the dApp domain the linked-profile scope escrow (returns escrowed keys to a proven owner); off by default.')
+param appDomainEscrow bool = false
+
+@description('EIP-4361 chain id accepted in wallet proofs for the dApp (1 = Ethereum mainnet).')
+@minValue(1)
+param appChainId int = 1
+
+@description('Address of the ENS OffchainResolver (or dm3 resolver) contract the CCIP-Read gateway answers for; empty until it is deployed.')
+param ensResolverAddress string = ''
+
+@description('Family of that resolver contract: ens (ENS OffchainResolver) or dm3 (ERC3668Resolver).')
+@allowed([
+  'ens'
+  'dm3'
+])
+param ensResolverFamily string = 'ens'
+
+@description('Lifetime of a signed gateway answer in seconds (the revocation bound, decisions §14).')
+@minValue(61)
+@maxValue(86400)
+param gatewaySignatureTtlSeconds int = 300
+
+@description('NCRONTAB schedule of the Sweeper timer (retention); the host resolves %SweeperSchedule% in its function.json.')
+param sweeperSchedule string = '0 */15 * * * *'
+
 @description('Functions runtime stack of the Flex app: custom (default) or the documented fallback dotnet-isolated.')
 @allowed([
   'custom'
@@ -139,8 +167,10 @@ var runtime = runtimeName == 'custom' ? {
 }
 
 // THE list of app settings (name: value). Settings whose value is empty are not written (e.g. the
-// ServiceBus__* settings when messaging = storageQueues). tests/Dm3.Infra.Tests
-// read this block; keep one setting per line, names quoted.
+// ServiceBus__* settings when messaging = storageQueues). tests/Dm3.Infra.Tests read this block and
+// cross-check it against the settings the program reads, the %Setting% references of its function.json
+// files and local.settings.sample.json (tests/Dm3.Infra.Tests/CrossChecks); keep one setting per line,
+// names quoted. Settings the program reads but Azure leaves at their defaults are listed there.
 var appSettings = {
   // Functions host storage, through the managed identity (Flex: blob container + leases).
   'AzureWebJobsStorage__accountName': storageAccountName
@@ -157,11 +187,17 @@ var appSettings = {
   'ServiceBus__credential': useServiceBus ? 'managedidentity' : ''
   'ServiceBus__clientId': useServiceBus ? identityClientId : ''
   'Messaging__Transport': messaging
+  // %Setting% references of function.json (the host fails to index a function whose setting is missing).
   'EnvelopesQueue': envelopesQueueName
+  'SweeperSchedule': sweeperSchedule
   // Key Vault: REST adapter for sign / wrapKey / unwrapKey (decisions §23).
   'KeyVault__VaultUri': keyVaultUri
   'KeyVault__ClientId': identityClientId
   'Gateway__SignerKeyId': gatewaySignerKeyId
+  // CCIP-Read gateway: the resolver contract it answers for (written once ensResolverAddress is known).
+  'Gateway__SignatureTtlSeconds': string(gatewaySignatureTtlSeconds)
+  'Gateway__Resolvers__0__Address': ensResolverAddress
+  'Gateway__Resolvers__0__Family': empty(ensResolverAddress) ? '' : ensResolverFamily
   'Escrow__WrappingKeyId': escrowWrappingKeyId
   // Secrets: Key Vault references resolved by the platform with keyVaultReferenceIdentity.
   'DeliveryService__EncryptionPrivateKey': '@Microsoft.KeyVault(SecretUri=${dsEncryptionPrivateKeyUri})'
@@ -171,7 +207,14 @@ var appSettings = {
   // The embedding dApp.
   'PublicBaseUrl': effectivePublicBaseUrl
   'Apps__0__ParentName': appParentName
+  'Apps__0__ChainIds__0': string(appChainId)
   'Apps__0__AllowedOrigins__0': appAllowedOrigin
+  // The dApp's EIP-4361 domain and the scopes it may obtain (URI prefix defaults to https://<domain>/).
+  'Apps__0__Domains__0__Host': appDomain
+  'Apps__0__Domains__0__Scopes__0': empty(appDomain) ? '' : 'query'
+  'Apps__0__Domains__0__Scopes__1': empty(appDomain) ? '' : 'register'
+  'Apps__0__Domains__0__Scopes__2': empty(appDomain) ? '' : 'delete'
+  'Apps__0__Domains__0__Scopes__3': empty(appDomain) || !appDomainEscrow ? '' : 'escrow'
 }
 
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {

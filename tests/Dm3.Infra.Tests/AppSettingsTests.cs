@@ -18,11 +18,15 @@ public sealed class AppSettingsTests
             "APPLICATIONINSIGHTS_CONNECTION_STRING",
             "Storage__tableServiceUri", "Storage__queueServiceUri", "Storage__credential", "Storage__clientId",
             "ServiceBus__fullyQualifiedNamespace", "ServiceBus__credential", "ServiceBus__clientId",
-            "Messaging__Transport", "EnvelopesQueue",
-            "KeyVault__VaultUri", "KeyVault__ClientId", "Gateway__SignerKeyId", "Escrow__WrappingKeyId",
+            "Messaging__Transport", "EnvelopesQueue", "SweeperSchedule",
+            "KeyVault__VaultUri", "KeyVault__ClientId", "Gateway__SignerKeyId",
+            "Gateway__SignatureTtlSeconds", "Gateway__Resolvers__0__Address", "Gateway__Resolvers__0__Family",
+            "Escrow__WrappingKeyId",
             "DeliveryService__EncryptionPrivateKey", "DeliveryService__SigningPrivateKey", "DeliveryService__TokenSecret",
             "Links__OwnerIndexKey",
-            "PublicBaseUrl", "Apps__0__ParentName", "Apps__0__AllowedOrigins__0",
+            "PublicBaseUrl", "Apps__0__ParentName", "Apps__0__ChainIds__0", "Apps__0__AllowedOrigins__0",
+            "Apps__0__Domains__0__Host", "Apps__0__Domains__0__Scopes__0", "Apps__0__Domains__0__Scopes__1",
+            "Apps__0__Domains__0__Scopes__2", "Apps__0__Domains__0__Scopes__3",
         ], s_settings.Select(s => s.Name));
         Assert.Equal(s_settings.Count, s_settings.Select(s => s.Name).Distinct(StringComparer.OrdinalIgnoreCase).Count());
 
@@ -87,6 +91,32 @@ public sealed class AppSettingsTests
         Assert.Equal("escrowWrappingKeyId", Setting("Escrow__WrappingKeyId").ValueExpression);
         Assert.Equal("messaging", Setting("Messaging__Transport").ValueExpression);
         Assert.Equal("envelopesQueueName", Setting("EnvelopesQueue").ValueExpression);
+    }
+
+    [Fact]
+    public void Gateway_and_dapp_settings_come_from_parameters_and_are_dropped_while_unset()
+    {
+        Assert.Equal("sweeperSchedule", Setting("SweeperSchedule").ValueExpression);
+        Assert.Equal("string(gatewaySignatureTtlSeconds)", Setting("Gateway__SignatureTtlSeconds").ValueExpression);
+        Assert.Equal("ensResolverAddress", Setting("Gateway__Resolvers__0__Address").ValueExpression);
+        Assert.Equal("empty(ensResolverAddress) ? '' : ensResolverFamily", Setting("Gateway__Resolvers__0__Family").ValueExpression);
+        Assert.Equal("string(appChainId)", Setting("Apps__0__ChainIds__0").ValueExpression);
+        Assert.Equal("appDomain", Setting("Apps__0__Domains__0__Host").ValueExpression);
+        Assert.Equal(["query", "register", "delete"], Enumerable.Range(0, 3).Select(i =>
+        {
+            var value = Setting($"Apps__0__Domains__0__Scopes__{i}").ValueExpression;
+            Assert.StartsWith("empty(appDomain) ? '' : ", value, StringComparison.Ordinal);
+            return value.Split('\'')[^2];
+        }));
+        Assert.Equal("empty(appDomain) || !appDomainEscrow ? '' : 'escrow'", Setting("Apps__0__Domains__0__Scopes__3").ValueExpression);
+
+        // main.bicep exposes each as a parameter (azd: DM3_* in main.parameters.json) and passes it on unchanged.
+        var module = BicepObject.Parse(Assert.Single(Repository.LoadMain().Modules, m => m.Path == "modules/functionapp.bicep").Body);
+        foreach (var param in new[] { "gatewaySignatureTtlSeconds", "ensResolverAddress", "ensResolverFamily", "appChainId", "appDomain", "appDomainEscrow" })
+        {
+            Assert.Equal(param, module.Find("params." + param));
+            Assert.Equal(Repository.LoadMain().Param(param).DefaultValue, Repository.LoadModule(BicepAppSettings.ModuleFileName).Param(param).DefaultValue);
+        }
     }
 
     [Fact]

@@ -14,7 +14,7 @@ public sealed partial class DeploymentPackageTests
     {
         Assert.Equal("function", s_azureYaml["services.api.host"]);
         Assert.Equal("custom", s_azureYaml["services.api.language"]);
-        Assert.Equal("./.artifacts/publish", s_azureYaml["services.api.dist"]);
+        Assert.Equal("./.artifacts/publish/package", s_azureYaml["services.api.dist"]);
         Assert.Equal(".", s_azureYaml["services.api.project"]);
         Assert.Equal("bicep", s_azureYaml["infra.provider"]);
         Assert.Equal("infra", s_azureYaml["infra.path"]);
@@ -33,10 +33,33 @@ public sealed partial class DeploymentPackageTests
     [Fact]
     public void Azure_yaml_hooks_point_at_scripts_that_exist()
     {
-        var runs = s_azureYaml.Where(kv => kv.Key.EndsWith(".run", StringComparison.Ordinal)).Select(kv => kv.Value).ToList();
+        // A hook's `run` is a script path or an inline command (`bash <script> args`, needs `shell`).
+        var runs = s_azureYaml.Where(kv => kv.Key.EndsWith(".run", StringComparison.Ordinal)).ToList();
         Assert.NotEmpty(runs);
-        Assert.All(runs, run => Assert.True(File.Exists(Path.Combine(Repository.Root, run)), $"missing hook script {run}"));
+        foreach (var (key, run) in runs)
+        {
+            var words = run.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            var script = words[0] == "bash" ? words[1] : words[0];
+            Assert.True(File.Exists(Path.Combine(Repository.Root, script)), $"missing hook script {script} ({key})");
+            Assert.Equal("sh", s_azureYaml[key[..^".run".Length] + ".shell"]);
+        }
         Assert.Equal("./infra/scripts/ensure-secrets.sh", s_azureYaml["hooks.preprovision.posix.run"]);
+    }
+
+    [Fact]
+    public void Azure_yaml_builds_the_package_for_the_provisioned_transport_before_azd_packages_it()
+    {
+        // azd zips `dist` after the service's prepackage hook; scripts/publish.sh (= ./dev publish) writes it.
+        var run = s_azureYaml["services.api.hooks.prepackage.posix.run"];
+        Assert.Equal("bash scripts/publish.sh --transport \"${DM3_MESSAGING:-serviceBus}\"", run);
+        var publish = File.ReadAllText(Path.Combine(Repository.Root, "scripts", "publish.sh"));
+        Assert.Contains("package=\"$out/package\"", publish, StringComparison.Ordinal);
+        Assert.Contains("out=\"$ROOT/.artifacts/publish\"", publish, StringComparison.Ordinal);
+
+        // The default transport of the hook is the template's default, and DM3_MESSAGING feeds both.
+        using var json = JsonDocument.Parse(File.ReadAllText(Repository.MainParameters));
+        Assert.Equal("${DM3_MESSAGING=serviceBus}", json.RootElement.GetProperty("parameters").GetProperty("messaging").GetProperty("value").GetString());
+        Assert.Equal("'serviceBus'", Repository.LoadMain().Param("messaging").DefaultValue);
     }
 
     [Fact]

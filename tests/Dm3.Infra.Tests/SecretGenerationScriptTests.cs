@@ -13,7 +13,7 @@ public sealed partial class SecretGenerationScriptTests
 {
     private static readonly string s_script = Path.Combine(Repository.Infra, "scripts", "ensure-secrets.sh");
 
-    private static (int ExitCode, string Stdout, string Stderr) Run(IDictionary<string, string> environment)
+    internal static (int ExitCode, string Stdout, string Stderr) Run(IDictionary<string, string> environment)
     {
         var start = new ProcessStartInfo("sh", [s_script, "--export"])
         {
@@ -36,7 +36,7 @@ public sealed partial class SecretGenerationScriptTests
         return (process.ExitCode, stdout.Result, stderr.Result);
     }
 
-    private static Dictionary<string, byte[]> Exports(string stdout) =>
+    internal static Dictionary<string, byte[]> Exports(string stdout) =>
         ExportLine().Matches(stdout).ToDictionary(m => m.Groups[1].Value, m => Convert.FromBase64String(m.Groups[2].Value));
 
     [Fact]

@@ -29,7 +29,9 @@ internal static partial class JsonRpc
         var (body, tooLarge) = await HttpBodies.ReadTextAsync(request, (int)Math.Min(runtime.Http.MaxRequestBodyBytes, int.MaxValue - 1), ct).ConfigureAwait(false);
         if (tooLarge)
         {
-            return Failure(null, InvalidRequest, "request.too_large", "The request body is too large.");
+            // A JSON-RPC error object like every other answer, but with HTTP 413 like every other route (and like Kestrel
+            // itself when a chunked body crosses Http__MaxRequestBodyBytes), so the limit has one status (wire formats §14.12).
+            return Failure(null, InvalidRequest, "request.too_large", "The request body is too large.", StatusCodes.Status413PayloadTooLarge);
         }
 
         if (body is null)
@@ -110,13 +112,16 @@ internal static partial class JsonRpc
     private static IResult Success(JsonNode? id, string result) =>
         Respond(new JsonObject { ["jsonrpc"] = "2.0", ["id"] = id?.DeepClone(), ["result"] = result }, StatusCodes.Status200OK);
 
-    /// <summary>HTTP 400 for -32700, -32600…-32602 and -32010…-32014; 500 for -32000 (wire formats §10.3).</summary>
-    private static IResult Failure(JsonNode? id, int code, string reason, string message) => Respond(new JsonObject
+    /// <summary>
+    /// HTTP 400 for -32700, -32600…-32602 and -32010…-32014; 500 for -32000 (wire formats §10.3); an oversized body
+    /// passes 413 as <paramref name="status"/>.
+    /// </summary>
+    private static IResult Failure(JsonNode? id, int code, string reason, string message, int? status = null) => Respond(new JsonObject
     {
         ["jsonrpc"] = "2.0",
         ["id"] = id?.DeepClone(),
         ["error"] = new JsonObject { ["code"] = code, ["message"] = message, ["data"] = new JsonObject { ["reason"] = reason } },
-    }, code == Internal ? StatusCodes.Status500InternalServerError : StatusCodes.Status400BadRequest);
+    }, status ?? (code == Internal ? StatusCodes.Status500InternalServerError : StatusCodes.Status400BadRequest));
 
     private static IResult Respond(JsonObject response, int status) =>
         Results.Content(CanonicalJson.Serialize(response), "application/json", System.Text.Encoding.UTF8, status);

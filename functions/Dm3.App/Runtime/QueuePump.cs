@@ -23,7 +23,7 @@ internal sealed class QueuePump(
     FunctionInvoker invoker,
     PoisonRecorder poison,
     StorageReadiness readiness,
-    ILogger<QueuePump> logger) : IHostedService, IDisposable
+    ILogger<QueuePump> logger) : IHostedService
 {
     private static readonly TimeSpan SettleTimeout = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan MinIdleDelay = TimeSpan.FromMilliseconds(100);
@@ -34,6 +34,8 @@ internal sealed class QueuePump(
     private readonly List<Task> _loops = [];
     private readonly ConcurrentDictionary<long, Task> _inFlight = new();
     private long _nextKey;
+    private readonly Lock _stopLock = new();
+    private Task? _stopTask;
 
     private QueuePumpSettings Options => settings.Queues;
 
@@ -51,7 +53,16 @@ internal sealed class QueuePump(
         return Task.CompletedTask;
     }
 
-    public async Task StopAsync(CancellationToken cancellationToken)
+    /// <summary>Hosts may call this twice (RunAsync's own stop after an external StopAsync): both wait for one stop.</summary>
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        lock (_stopLock)
+        {
+            return _stopTask ??= StopCoreAsync(cancellationToken);
+        }
+    }
+
+    private async Task StopCoreAsync(CancellationToken cancellationToken)
     {
         await _receiving.CancelAsync().ConfigureAwait(false);
         await Task.WhenAll(_loops).ConfigureAwait(false);
@@ -68,12 +79,6 @@ internal sealed class QueuePump(
             await _handlers.CancelAsync().ConfigureAwait(false);
             await Task.WhenAny(all, Task.Delay(TimeSpan.FromSeconds(10), CancellationToken.None)).ConfigureAwait(false);
         }
-    }
-
-    public void Dispose()
-    {
-        _receiving.Dispose();
-        _handlers.Dispose();
     }
 
     private async Task ReceiveLoopAsync(QueueFunction function, string queue)

@@ -6,8 +6,10 @@ namespace Dm3.Protocol.Crypto;
 /// <summary>
 /// Pure Ed25519 (RFC 8032) with the libsodium key layout: private key (64 bytes) = seed ‖ public key.
 /// Runs on OpenSSL when available (see <see cref="CryptoBackend"/>), else on BouncyCastle, with identical results.
-/// Verification is strict in both: S must be below the group order L, and R and A must be canonical encodings
-/// (y &lt; p, and no "negative zero" x); verification is cofactorless.
+/// Verification is strict in both and accepts exactly what libsodium's <c>crypto_sign_verify_detached</c> accepts
+/// (dm3 signs and verifies with libsodium): S must be below the group order L; R and A must be canonical encodings
+/// (y &lt; p, and no "negative zero" x); neither A nor R may be a small-order point (see
+/// <see cref="SmallOrderEncodings"/>); and the equation is checked cofactorless.
 /// </summary>
 public static class Ed25519
 {
@@ -22,6 +24,31 @@ public static class Ed25519
     [
         0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14,
         0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x10,
+    ];
+
+    /// <summary>
+    /// The y-coordinates (little-endian, bit 255 — the sign of x — cleared) that libsodium refuses for A and R: the
+    /// points of order 1, 2, 4 and 8 (y = 1, y = p − 1, y = 0 and the two order-8 values y₈, p − y₈), plus the
+    /// non-canonical encodings y = p (≡ 0) and y = p + 1 (≡ 1). An encoding is refused when its first 255 bits equal one
+    /// of these, whatever its top bit. tests/Dm3.Protocol.Tests/Crypto/Ed25519SmallOrderTests.cs derives this list
+    /// independently from the curve equation.
+    /// </summary>
+    internal static readonly IReadOnlyList<byte[]> SmallOrderEncodings =
+    [
+        // y = 0: (±√−1, 0), order 4
+        Convert.FromHexString("0000000000000000000000000000000000000000000000000000000000000000"),
+        // y = 1: the identity (0, 1), order 1
+        Convert.FromHexString("0100000000000000000000000000000000000000000000000000000000000000"),
+        // y = y₈, order 8
+        Convert.FromHexString("26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05"),
+        // y = p − y₈, order 8
+        Convert.FromHexString("c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a"),
+        // y = p − 1: (0, −1), order 2
+        Convert.FromHexString("ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"),
+        // y = p ≡ 0, non-canonical
+        Convert.FromHexString("edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"),
+        // y = p + 1 ≡ 1, non-canonical
+        Convert.FromHexString("eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"),
     ];
 
     /// <summary>libsodium <c>crypto_sign_seed_keypair</c>.</summary>
@@ -84,11 +111,43 @@ public static class Ed25519
         return VerifyWith(CryptoBackend.UseNative, publicKey32, message, signature64);
     }
 
-    /// <summary>Verification on a chosen backend (lengths already checked); the backend-equivalence tests call it with both.</summary>
+    /// <summary>
+    /// Verification on a chosen backend (lengths already checked); the backend-equivalence tests call it with both.
+    /// The encoding and small-order rules are applied here, in front of either backend, so both refuse the same inputs.
+    /// </summary>
     internal static bool VerifyWith(bool native, ReadOnlySpan<byte> publicKey32, ReadOnlySpan<byte> message, ReadOnlySpan<byte> signature64) =>
-        native
-            ? IsCanonicalForVerification(publicKey32, signature64) && NativeEd25519.Verify(publicKey32, message, signature64)
-            : ManagedEd25519.Verify(publicKey32, message, signature64);
+        IsCanonicalForVerification(publicKey32, signature64)
+        && !HasSmallOrder(publicKey32)
+        && !HasSmallOrder(signature64[..32])
+        && (native
+            ? NativeEd25519.Verify(publicKey32, message, signature64)
+            : ManagedEd25519.Verify(publicKey32, message, signature64));
+
+    /// <summary>
+    /// libsodium's <c>ge25519_has_small_order</c> on an encoding: true when its first 255 bits (the top bit, the sign
+    /// of x, is ignored) equal one of <see cref="SmallOrderEncodings"/>. Only public values are compared, so no
+    /// constant-time comparison is needed.
+    /// </summary>
+    internal static bool HasSmallOrder(ReadOnlySpan<byte> point32)
+    {
+        if (point32.Length != 32)
+        {
+            return false;
+        }
+
+        Span<byte> y = stackalloc byte[32];
+        point32.CopyTo(y);
+        y[31] &= 0x7f;
+        foreach (var candidate in SmallOrderEncodings)
+        {
+            if (y.SequenceEqual(candidate))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>dm3 convention (W§5): base64 of the detached signature over the UTF-8 bytes of the text.</summary>
     public static string SignText(ReadOnlySpan<byte> privateKey64, string utf8Text)

@@ -1,4 +1,8 @@
+using System.Security.Cryptography;
+using Dm3.Adapters.Auth;
 using Dm3.Adapters.KeyVault;
+using Dm3.Adapters.Storage;
+using Dm3.Adapters.Tables;
 using Dm3.App.Tests.Profiles;
 using Dm3.Backend.Apps;
 using Dm3.Backend.Ccip;
@@ -12,10 +16,15 @@ using static Dm3.App.Tests.Ccip.GatewayTestKit;
 
 namespace Dm3.App.Tests.Ccip;
 
-/// <summary>Whatever is stored resolves to itself: store → encode the client's call → gateway → verify and decode.</summary>
-public sealed class GatewayPropertyTests
+/// <summary>
+/// Whatever is stored resolves to itself: store → encode the client's call → gateway → verify and decode. The names
+/// live in the real <see cref="TableStorageClient"/> on Azurite (DM3_TEST_TABLE_ENDPOINT, default 127.0.0.1:10002),
+/// in a table of its own; an unreachable Azurite fails the test.
+/// </summary>
+public sealed class GatewayPropertyTests : IDisposable
 {
-    private static readonly Config Runs = Config.QuickThrowOnFailure.WithMaxTest(40);
+    private static readonly Config Runs = Config.QuickThrowOnFailure.WithMaxTest(30);
+    private readonly HttpClient _http = new();
     private static readonly byte[] SignerKey = ResolverHost.RandomKey();
     private static readonly byte[] SignerAddress = Ethereum.AddressFromPrivateKey(SignerKey);
     private const string EnsSender = "0x1111111111111111111111111111111111111111";
@@ -39,11 +48,12 @@ public sealed class GatewayPropertyTests
     }
 
     [Fact]
-    public void Every_stored_record_resolves_to_itself_through_both_resolver_families()
+    public async Task Every_stored_record_resolves_to_itself_through_both_resolver_families()
     {
         var clock = new ManualClock(DateTimeOffset.FromUnixTimeSeconds(1_750_000_000));
-        var table = new InMemoryTableStore();
-        var names = new NameStore(table);
+        var table = AzuriteTables(_http);
+        var names = new NameStore(table, "t" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6)) + "Names");
+        await table.CreateTableIfNotExistsAsync(names.TableName, CancellationToken.None);
         var apps = AppCatalog.Create(new AppCatalogOptions { Apps = [new AppOptions { ParentName = ResolverHost.Parent }] });
         var options = new GatewayOptions
         {
@@ -77,6 +87,26 @@ public sealed class GatewayPropertyTests
             Assert.Equal(stored.Address, DecodeAddress(multi[0]));
             Assert.Equal(profile.ToTextRecordValue(), DecodeString(multi[1]));
         }));
+    }
+
+    public void Dispose() => _http.Dispose();
+
+    private static TableStorageClient AzuriteTables(HttpClient http)
+    {
+        var endpoint = new Uri(Environment.GetEnvironmentVariable("DM3_TEST_TABLE_ENDPOINT") is { Length: > 0 } e ? e : "http://127.0.0.1:10002/devstoreaccount1");
+        try
+        {
+            using var tcp = new System.Net.Sockets.TcpClient();
+            tcp.Connect(endpoint.Host, endpoint.Port);
+        }
+        catch (System.Net.Sockets.SocketException ex)
+        {
+            throw new InvalidOperationException($"Azurite is not reachable at {endpoint} (set DM3_TEST_TABLE_ENDPOINT or start Azurite): {ex.Message}", ex);
+        }
+
+        var authorizer = new SharedKeyAuthorizer(
+            StorageConnection.DevelopmentAccountName, Convert.FromBase64String(StorageConnection.DevelopmentAccountKey), SharedKeyScheme.Table);
+        return new TableStorageClient(http, new TableStorageOptions(endpoint, authorizer));
     }
 
     private static byte[] Resolve(CcipGateway gateway, ResolverFamily family, string sender, string name, byte[] inner)

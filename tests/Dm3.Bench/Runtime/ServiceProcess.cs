@@ -16,6 +16,9 @@ internal sealed class ServiceProcess : IAsyncDisposable
     private readonly StringBuilder _output = new();
     private readonly TaskCompletionSource<string> _firstLine = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Lock _gate = new();
+    private readonly Stopwatch _sinceStart = new();
+    private readonly TaskCompletionSource<TimeSpan> _watched = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private string? _watchFor;
 
     static ServiceProcess()
     {
@@ -46,6 +49,9 @@ internal sealed class ServiceProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>When (since the process start) the first output line containing the watched text appeared.</summary>
+    public Task<TimeSpan> WatchedLine => _watched.Task;
+
     /// <summary>The first stdout line (node servers print their ready line there).</summary>
     public Task<string> FirstLine => _firstLine.Task;
 
@@ -53,7 +59,7 @@ internal sealed class ServiceProcess : IAsyncDisposable
     /// Starts <paramref name="fileName"/> with a clean-ish environment: the inherited one without app settings
     /// (names containing "__", DM3_LOCAL_SETTINGS, ASPNETCORE_*), plus <paramref name="environment"/>.
     /// </summary>
-    public static ServiceProcess Start(string name, string fileName, IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment, string workingDirectory, bool redirectInput = false)
+    public static ServiceProcess Start(string name, string fileName, IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment, string workingDirectory, bool redirectInput = false, string? watchFor = null)
     {
         var start = new ProcessStartInfo(fileName)
         {
@@ -86,9 +92,10 @@ internal sealed class ServiceProcess : IAsyncDisposable
         }
 
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
-        var service = new ServiceProcess(process, name);
+        var service = new ServiceProcess(process, name) { _watchFor = watchFor };
         process.OutputDataReceived += (_, e) => service.Append(e.Data, stdout: true);
         process.ErrorDataReceived += (_, e) => service.Append(e.Data, stdout: false);
+        service._sinceStart.Start();
         if (!process.Start())
         {
             throw new InvalidOperationException($"{name} did not start ({fileName})");
@@ -188,6 +195,11 @@ internal sealed class ServiceProcess : IAsyncDisposable
         if (stdout)
         {
             _firstLine.TrySetResult(line);
+        }
+
+        if (_watchFor is not null && line.Contains(_watchFor, StringComparison.Ordinal))
+        {
+            _watched.TrySetResult(_sinceStart.Elapsed);
         }
 
         lock (_gate)

@@ -282,6 +282,7 @@ public sealed class NativeBackendTests
         byte[][] ss = [new byte[32], Scalar(1), Scalar(2), Scalar(8), Minus(L, 1), (byte[])L.Clone(), RandomScalar()];
         byte[][] messages = [[], "dm3"u8.ToArray(), RandomNumberGenerator.GetBytes(100)];
         var accepted = 0;
+        var bareEquationHolds = 0;
         foreach (var a in keys)
         {
             foreach (var r in rs)
@@ -295,14 +296,59 @@ public sealed class NativeBackendTests
                         var managed = Ed25519.VerifyWith(false, a, message, signature);
                         Assert.True(native == managed, $"backends differ: A={Hex.Encode(a)} R={Hex.Encode(r)} S={Hex.Encode(s)} message={Hex.Encode(message)} native={native} managed={managed}");
                         accepted += native ? 1 : 0;
+                        bareEquationHolds += ManagedEd25519.Verify(a, message, signature) ? 1 : 0;
                     }
                 }
             }
         }
 
-        // Cofactorless verification accepts some forgeries for small-order keys (e.g. A = R = identity, S = 0):
-        // both backends accept exactly the same ones, so the comparison above exercised acceptance too.
-        Assert.True(accepted > 0);
+        // Cofactorless verification alone accepts some forgeries for small-order keys (e.g. A = R = identity, S = 0);
+        // like libsodium, both backends refuse every one of them, since each combination here has a small-order or
+        // non-canonical A or R, or an S that is not a signature.
+        Assert.True(bareEquationHolds > 0);
+        Assert.Equal(0, accepted);
+    }
+
+    [Fact]
+    public void Ed25519_forgeries_that_satisfy_the_cofactorless_equation_are_refused_by_both_backends()
+    {
+        if (!NativeAvailable)
+        {
+            return;
+        }
+
+        // (1) A = any small-order encoding, R = identity, S = 0, with a message whose challenge h is divisible by 8
+        //     ([h]A = identity). (2) An honest A = [a]B with R = identity and S = h·a mod L.
+        var identity = Scalar(1);
+        var zero = new byte[32];
+        var cases = new List<(byte[] A, byte[] Message, byte[] Signature)>();
+        foreach (var encoding in Ed25519.SmallOrderEncodings)
+        {
+            foreach (var a in new[] { encoding, WithSignBit(encoding) })
+            {
+                var message = Enumerable.Range(0, 1000).Select(i => System.Text.Encoding.UTF8.GetBytes("m" + i))
+                    .First(m => Challenge(identity, a, m) % 8 == 0);
+                cases.Add((a, message, identity.Concat(zero).ToArray()));
+            }
+        }
+
+        var seed = RandomNumberGenerator.GetBytes(32);
+        var (_, honest) = Ed25519.KeyPairFromSeed(seed);
+        var honestMessage = "identity R"u8.ToArray();
+        var s = Challenge(identity, honest, honestMessage) * SecretScalar(seed) % LValue;
+        cases.Add((honest, honestMessage, identity.Concat(ToScalarBytes(s)).ToArray()));
+
+        foreach (var (a, message, signature) in cases)
+        {
+            Assert.False(Ed25519.VerifyWith(true, a, message, signature), "native accepted a forgery for A = " + Hex.Encode(a));
+            Assert.False(Ed25519.VerifyWith(false, a, message, signature), "managed accepted a forgery for A = " + Hex.Encode(a));
+            Assert.False(Ed25519.Verify(a, message, signature));
+        }
+
+        // The cases are real forgeries of the bare equation: the unguarded BouncyCastle core accepts the canonical ones.
+        var identityKey = cases.First(c => c.A.AsSpan().SequenceEqual(identity));
+        Assert.True(ManagedEd25519.Verify(identityKey.A, identityKey.Message, identityKey.Signature));
+        Assert.True(ManagedEd25519.Verify(honest, honestMessage, cases[^1].Signature));
     }
 
     [Fact]
@@ -457,6 +503,34 @@ public sealed class NativeBackendTests
         nonCanonicalIdentityNegative[31] |= 0x80;
         yield return nonCanonicalIdentityNegative;
         yield return Scalar(2);           // y = 2 is not on the curve
+    }
+
+    private static readonly System.Numerics.BigInteger LValue = new(L, isUnsigned: true, isBigEndian: false);
+
+    private static System.Numerics.BigInteger SecretScalar(byte[] seed)
+    {
+        var h = SHA512.HashData(seed);
+        h[0] &= 248;
+        h[31] &= 127;
+        h[31] |= 64;
+        return new System.Numerics.BigInteger(h.AsSpan(0, 32), isUnsigned: true, isBigEndian: false);
+    }
+
+    private static System.Numerics.BigInteger Challenge(byte[] r, byte[] a, byte[] message) =>
+        new System.Numerics.BigInteger(SHA512.HashData(r.Concat(a).Concat(message).ToArray()), isUnsigned: true, isBigEndian: false) % LValue;
+
+    private static byte[] ToScalarBytes(System.Numerics.BigInteger value)
+    {
+        var bytes = new byte[32];
+        Assert.True(value.TryWriteBytes(bytes, out _, isUnsigned: true, isBigEndian: false));
+        return bytes;
+    }
+
+    private static byte[] WithSignBit(byte[] encoding)
+    {
+        var copy = (byte[])encoding.Clone();
+        copy[31] |= 0x80;
+        return copy;
     }
 
     private static byte[] Scalar(int value)

@@ -1,5 +1,5 @@
-// HTTP load generator for the `bench gateway` / `bench delivery` suites (tests/Dm3.Bench): autocannon 8 with our own
-// latency collection (autocannon's histogram has 1 ms resolution; we keep every response time in µs precision).
+// HTTP load generator for `bench gateway` (tests/Dm3.Bench/Gateway): autocannon 8 with our own latency collection
+// (autocannon's histogram has 1 ms resolution; we keep every response time at µs precision).
 //
 // Usage: node tests/interop/bench/http-load.mjs --config-file <path>
 // config:
@@ -11,8 +11,6 @@
 //      hit:  every request is the same URL: text(names[0], hitKey) — after the first, a cache hit;
 //      miss: request i asks text(names[i % n], "bench-<tag><i in base 36>"): never the same calldata twice for one
 //            tag (pass the same tag twice to replay the same sequence, e.g. to count hits after misses).
-//   {"kind": "bodies", "method": "POST", "path": "/rpc", "headers": {…}, "bodiesFile": "<path, one body per line>"}
-//      request i sends line i (each line once; the run stops when they are used up).
 // With "amount", exactly that many requests are sent (no warm-up, no duration). Unless "probe": false, one request is
 // sent first on its own and must answer 200 {"data":"0x…"} (a benchmark of a broken path is worthless).
 // Prints one stdout line: {"requests","seconds","rps","p50","p90","p99","max","mean","non2xx","errors","statuses","sample"}
@@ -67,12 +65,6 @@ function ccipSource(source) {
   return { next, describe: `distinct calldata per request over ${templates.length} names` };
 }
 
-function bodiesSource(source) {
-  const bodies = readFileSync(source.bodiesFile, 'utf8').split('\n').filter((l) => l.length > 0);
-  let i = 0;
-  return { bodies, nextBody: () => (i < bodies.length ? bodies[i++] : null), remaining: () => bodies.length - i };
-}
-
 // ---- running ----------------------------------------------------------------------------------------------------
 function percentile(sorted, p) {
   if (sorted.length === 0) return null;
@@ -85,18 +77,7 @@ function run(options, source, { record }) {
     const latencies = [];
     const statuses = {};
     let sample;
-    const requests = source.kind === 'bodies'
-      ? [{
-        method: source.method ?? 'POST',
-        path: source.path,
-        headers: { 'content-type': 'application/json', ...(source.headers ?? {}) },
-        setupRequest: (req) => {
-          const body = source.state.nextBody();
-          if (body === null) return null;
-          return { ...req, body };
-        },
-      }]
-      : [{ method: 'GET', setupRequest: (req) => ({ ...req, path: source.state.next() }) }];
+    const requests = [{ method: 'GET', setupRequest: (req) => ({ ...req, path: source.state.next() }) }];
     const instance = autocannon({
       url: config.url,
       connections: options.connections,
@@ -143,7 +124,6 @@ function run(options, source, { record }) {
 
 async function probeNon2xx(source) {
   // One request outside the load, so a failure can be reported with its body.
-  if (source.kind !== 'ccip') return undefined;
   const response = await fetch(new URL(source.state.next(), config.url));
   const text = await response.text();
   if (response.status !== 200 || !/^\{"data":"0x[0-9a-f]+"\}$/.test(text)) {
@@ -153,18 +133,19 @@ async function probeNon2xx(source) {
 }
 
 const source = config.source;
-source.state = source.kind === 'ccip' ? ccipSource(source) : bodiesSource(source);
+if (source.kind !== 'ccip') throw new Error(`unknown source kind ${source.kind}`);
+source.state = ccipSource(source);
 
 const failure = config.probe === false ? undefined : await probeNon2xx(source);
 if (failure) {
   process.stdout.write(`${JSON.stringify({ error: `the first request failed: ${failure}` })}\n`);
   process.exit(1);
 }
-if (!config.amount && config.warmUpSeconds > 0 && source.kind === 'ccip') {
+if (!config.amount && config.warmUpSeconds > 0) {
   await run({ connections: config.connections, seconds: config.warmUpSeconds }, source, { record: false });
 }
 const result = await run({ connections: config.connections, seconds: config.seconds, amount: config.amount }, source, { record: true });
-if (result.non2xx > 0 && !result.sample && source.kind === 'ccip') {
+if (result.non2xx > 0 && !result.sample) {
   const again = await fetch(new URL(source.state.next(), config.url));
   result.sample = `status ${again.status}: ${(await again.text()).slice(0, 300)}`;
 }

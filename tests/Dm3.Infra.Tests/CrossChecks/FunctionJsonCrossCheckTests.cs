@@ -1,0 +1,171 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Dm3.App.Composition;
+using Dm3.App.Configuration;
+using Dm3.App.Functions;
+using Dm3.Backend.Runtime;
+using Dm3.Infra.Tests.Support;
+using Microsoft.Extensions.Configuration;
+
+namespace Dm3.Infra.Tests.CrossChecks;
+
+/// <summary>
+/// The function.json files of the package (written from the program's catalog exactly as <c>Dm3.App functions-json</c>
+/// does for scripts/publish.sh, without the diagnostic functions) and host.json against the resources and app
+/// settings of the Bicep.
+/// </summary>
+public sealed partial class FunctionJsonCrossCheckTests : IDisposable
+{
+    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("dm3-functionjson-");
+
+    private static readonly IReadOnlyList<AppSetting> s_bicep = BicepAppSettings.Load();
+
+    public void Dispose() => _dir.Delete(recursive: true);
+
+    private List<(string Function, string Text, JsonObject Trigger)> Package(FunctionTransport transport)
+    {
+        var output = Path.Combine(_dir.FullName, transport.ToString());
+        var functions = Features.BuildCatalog().Active(_ => false);
+        var written = FunctionJsonWriter.WriteAll(functions, transport, output);
+        Assert.Equal(functions.Count, written.Count);
+        return written.Select(path =>
+        {
+            var text = File.ReadAllText(path);
+            var trigger = JsonNode.Parse(text)!["bindings"]!.AsArray()[0]!.AsObject();
+            return (Path.GetFileName(Path.GetDirectoryName(path)!), text, trigger);
+        }).ToList();
+    }
+
+    private static string SettingOf(string percentReference)
+    {
+        var m = PercentSetting().Match(percentReference);
+        Assert.True(m.Success && m.Value == percentReference, $"'{percentReference}' is not a %Setting% reference");
+        return m.Groups[1].Value;
+    }
+
+    [Theory]
+    [InlineData(FunctionTransport.ServiceBus)]
+    [InlineData(FunctionTransport.StorageQueues)]
+    public void Every_percent_setting_of_function_json_is_a_bicep_app_setting(FunctionTransport transport)
+    {
+        // The host refuses to index a function whose %Setting% is not an app setting.
+        var referenced = Package(transport).SelectMany(f => PercentSetting().Matches(f.Text).Select(m => m.Groups[1].Value)).Distinct().ToList();
+        Assert.NotEmpty(referenced);
+        var missing = referenced.Where(r => s_bicep.All(s => s.Name != r)).ToList();
+        Assert.True(missing.Count == 0, "function.json references app settings the Bicep does not write: " + string.Join(", ", missing));
+        // ...and never one the Bicep writes only conditionally (it could be absent).
+        Assert.All(referenced, r => Assert.False(s_bicep.Single(s => s.Name == r).IsConditional, r));
+    }
+
+    [Fact]
+    public void Service_bus_triggers_listen_on_queues_the_bicep_creates_in_the_namespace()
+    {
+        var created = BicepValues.ModuleListParam("modules/servicebus.bicep", "queueNames");
+        var servicebus = Repository.LoadModule("servicebus.bicep");
+        Assert.Contains("for queueName in queueNames", Assert.Single(servicebus.ResourcesOfType("Microsoft.ServiceBus/namespaces/queues")).Body, StringComparison.Ordinal);
+
+        var triggers = Package(FunctionTransport.ServiceBus).Where(f => (string?)f.Trigger["type"] == "serviceBusTrigger").ToList();
+        Assert.NotEmpty(triggers);
+        foreach (var (function, _, trigger) in triggers)
+        {
+            var queue = BicepValues.AppSetting(SettingOf((string)trigger["queueName"]!));
+            Assert.True(created.Contains(queue), $"{function} listens on Service Bus queue '{queue}', which infra/main.bicep does not create ({string.Join(", ", created)}).");
+            AssertIdentityConnection((string)trigger["connection"]!, "fullyQualifiedNamespace");
+        }
+    }
+
+    [Fact]
+    public void Storage_queue_triggers_listen_on_queues_the_bicep_creates_with_their_poison_queues()
+    {
+        var storage = Repository.LoadModule("storage.bicep");
+        // The storage module creates every queue it is given and its '<queue>-poison' twin.
+        var allQueueNames = storage.Variable("allQueueNames").Text;
+        Assert.Contains("map(queueNames, q => [", allQueueNames, StringComparison.Ordinal);
+        Assert.Contains("'${q}-poison'", allQueueNames, StringComparison.Ordinal);
+        Assert.Contains("for queueName in allQueueNames", Assert.Single(storage.ResourcesOfType("Microsoft.Storage/storageAccounts/queueServices/queues")).Body, StringComparison.Ordinal);
+        var given = BicepValues.ModuleListParam("modules/storage.bicep", "queueNames");
+        var created = given.Concat(given.Select(q => q + "-poison")).ToHashSet(StringComparer.Ordinal);
+
+        var triggers = Package(FunctionTransport.StorageQueues).Where(f => (string?)f.Trigger["type"] == "queueTrigger").ToList();
+        Assert.NotEmpty(triggers);
+        foreach (var (function, _, trigger) in triggers)
+        {
+            var queue = BicepValues.AppSetting(SettingOf((string)trigger["queueName"]!));
+            Assert.True(created.Contains(queue), $"{function} listens on storage queue '{queue}', which the Bicep does not create.");
+            // The host moves a message to this queue after maxDequeueCount; the program reads it under the same name.
+            Assert.True(created.Contains(StorageNames.PoisonQueueOf(queue)), $"poison queue of '{queue}' is not created.");
+            AssertIdentityConnection((string)trigger["connection"]!, "queueServiceUri");
+        }
+    }
+
+    [Fact]
+    public void Every_queue_the_program_declares_for_azure_is_created_for_both_transports()
+    {
+        // The catalog's queues that the published package uses (its triggers), resolved through the Bicep settings.
+        var catalog = Features.BuildCatalog();
+        var used = catalog.Active(_ => false).OfType<QueueFunction>().Select(q => q.QueueSetting).Distinct().ToList();
+        Assert.NotEmpty(used);
+        var serviceBus = BicepValues.ModuleListParam("modules/servicebus.bicep", "queueNames");
+        var storage = BicepValues.ModuleListParam("modules/storage.bicep", "queueNames");
+        foreach (var setting in used)
+        {
+            var declared = Assert.Single(catalog.Queues, q => q.Setting == setting);
+            var deployed = BicepValues.AppSetting(setting);
+            Assert.Equal(declared.DefaultName, deployed);
+            Assert.Contains(deployed, serviceBus);
+            Assert.Contains(deployed, storage);
+        }
+    }
+
+    [Fact]
+    public void Timer_schedules_in_the_bicep_are_the_catalog_defaults()
+    {
+        var timers = Features.BuildCatalog().Active(_ => false).OfType<TimerFunction>().ToList();
+        Assert.NotEmpty(timers);
+        foreach (var timer in timers)
+        {
+            Assert.True(s_bicep.Any(s => s.Name == timer.ScheduleSetting), $"{timer.Name}: the Bicep does not write {timer.ScheduleSetting}.");
+            Assert.Equal(timer.DefaultSchedule, BicepValues.AppSetting(timer.ScheduleSetting));
+        }
+    }
+
+    [Fact]
+    public void Host_json_max_dequeue_count_equals_the_bicep_max_delivery_count_and_the_pump_default()
+    {
+        using var host = JsonDocument.Parse(File.ReadAllText(Path.Combine(Repository.Root, "host.json")));
+        var maxDequeueCount = host.RootElement.GetProperty("extensions").GetProperty("queues").GetProperty("maxDequeueCount").GetInt32();
+
+        // Service Bus: the queue's maxDeliveryCount is main.bicep's parameter, passed unchanged to the module.
+        Assert.Equal(maxDequeueCount.ToString(System.Globalization.CultureInfo.InvariantCulture), Repository.LoadMain().Param("maxDeliveryCount").DefaultValue);
+        using var parameters = JsonDocument.Parse(File.ReadAllText(Repository.MainParameters));
+        Assert.Equal($"${{DM3_MAX_DELIVERY_COUNT={maxDequeueCount}}}", parameters.RootElement.GetProperty("parameters").GetProperty("maxDeliveryCount").GetProperty("value").GetString());
+
+        // The standalone pump gives up after the same number of attempts by default.
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Storage:ConnectionString"] = "UseDevelopmentStorage=true" }).Build();
+        var runtime = RuntimeSettings.Read(new SettingsReader(configuration), Features.BuildCatalog());
+        Assert.Equal(maxDequeueCount, runtime.Queues.MaxDequeueCount);
+    }
+
+    [Fact]
+    public void Every_table_of_the_catalog_is_created_by_the_bicep()
+    {
+        var tables = Regex.Matches(Repository.LoadMain().Variable("tableNames").Text, @"'(\w+)'").Select(m => m.Groups[1].Value).ToHashSet(StringComparer.Ordinal);
+        var needed = Features.BuildCatalog().Tables.Where(t => t.Value is null).Select(t => t.Key).ToList();
+        Assert.NotEmpty(needed);
+        var missing = needed.Where(t => !tables.Contains(t)).ToList();
+        Assert.True(missing.Count == 0, "Tables of the catalog that infra/main.bicep does not create: " + string.Join(", ", missing));
+    }
+
+    // "connection": "X" makes the host read X__<endpoint>, X__credential and X__clientId (identity-based connection).
+    private static void AssertIdentityConnection(string connection, string endpoint)
+    {
+        foreach (var suffix in new[] { endpoint, "credential", "clientId" })
+        {
+            Assert.Contains(s_bicep, s => s.Name == $"{connection}__{suffix}");
+        }
+    }
+
+    [GeneratedRegex("%([A-Za-z0-9_]+)%")]
+    private static partial Regex PercentSetting();
+}
