@@ -137,7 +137,6 @@ var tableNames = [
   'Sessions'
   'Processed'
   'RateCounters'
-  'Envelopes'
   'Accounts'
   'PoisonReasons'
 ]

@@ -29,10 +29,10 @@ public sealed class DeliveryFeature : IAppFeature
 
     public void Describe(FunctionCatalog catalog) => catalog
         .Table(DeliveryTableNames.Inbox)
-        .Table(DeliveryTableNames.Envelopes)
         .Table(DeliveryTableNames.Accounts)
         .Table(DeliveryTableNames.Challenges)
-        .Queue<DeliverEnvelopeHandler>(DeliverFunction, EnvelopesQueueSetting, "envelopes")
+        // Idempotent by its inbox key and ETag (DeliverEnvelopeHandler): no processed-id record, 2 Table transactions saved per envelope.
+        .Queue<DeliverEnvelopeHandler>(DeliverFunction, EnvelopesQueueSetting, "envelopes", idempotent: true)
         .Timer<SweeperHandler>(SweeperFunction, SweeperScheduleSetting, "0 */15 * * * *")
         .Http(DeliveryEndpoints.HelloFunction, "hello", "GET")
         .Http(DeliveryEndpoints.AuthFunction, "auth/{name}", "GET", "POST", "OPTIONS")
@@ -52,7 +52,7 @@ public sealed class DeliveryFeature : IAppFeature
         services.AddSingleton(sp =>
         {
             var names = sp.GetRequiredService<StorageNames>();
-            return new DeliveryStorage(sp.GetRequiredService<ITableStore>(), names.Table(DeliveryTableNames.Inbox), names.Table(DeliveryTableNames.Envelopes),
+            return new DeliveryStorage(sp.GetRequiredService<ITableStore>(), names.Table(DeliveryTableNames.Inbox),
                 names.Table(DeliveryTableNames.Accounts), names.Table(DeliveryTableNames.Challenges));
         });
         services.AddSingleton(sp => new EnvelopeQueue(sp.GetRequiredService<StorageNames>().Queue(EnvelopesQueueSetting)));

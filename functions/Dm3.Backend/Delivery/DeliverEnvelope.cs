@@ -1,22 +1,29 @@
 using Dm3.Backend.Messaging;
 using Dm3.Backend.Runtime;
-using Dm3.Backend.Storage;
 using Dm3.Protocol.Delivery;
 using Dm3.Protocol.Messaging;
 
 namespace Dm3.Backend.Delivery;
 
 /// <summary>
-/// Queue function <c>DeliverEnvelope</c> (queue <c>%EnvelopesQueue%</c>): takes the pending envelope named by the
-/// message's ref, replaces deliveryInformation by its decrypted form, adds the postmark (signed with the DS Ed25519 key,
-/// encrypted to the receiver's current profile key, timestamp = the inbox entry's arrival time) and stores it in the
-/// receiver's inbox, then removes the pending row. Idempotent by (receiver, sender, message hash): see
-/// <see cref="InboxStore"/>. A message whose pending row is gone was already delivered (or swept): no-op.
+/// Queue function <c>DeliverEnvelope</c> (queue <c>%EnvelopesQueue%</c>): reads the pending inbox row named by the
+/// message's ref (1 Table transaction), replaces deliveryInformation by its decrypted form, adds the postmark (signed
+/// with the DS Ed25519 key, encrypted to the receiver's current profile key, timestamp = the row's arrival time) and
+/// replaces the row with the stored envelope, <c>State = delivered</c>, guarded by the ETag it read (1 transaction).
+/// <para>
+/// Idempotent by construction, so it is registered with <c>idempotent: true</c> and the runtime keeps no processed-id
+/// record for it: a row already delivered is left alone; of two concurrent runs only one replace matches the ETag and
+/// the other re-reads, finds it delivered and stops (one entry, one postmark); a row that is gone (acknowledged from
+/// another copy, swept) is not recreated. The message id plays no part.
+/// </para>
 /// Failures throw, with reasons that carry codes but no names, addresses or payloads (they are logged and end in the
 /// poison queue after the retries).
 /// </summary>
-public sealed class DeliverEnvelopeHandler(DeliveryDirectory directory, DeliveryStorage storage, InboxStore inbox, DeliveryKeys keys) : IQueueHandler
+public sealed class DeliverEnvelopeHandler(DeliveryDirectory directory, InboxStore inbox, DeliveryKeys keys, TimeProvider time) : IQueueHandler
 {
+    /// <summary>Lost ETag races tolerated before giving up (the transport then retries the message).</summary>
+    private const int MaxAttempts = 3;
+
     public async Task HandleAsync(PipelineMessage message, DeliveryContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
@@ -30,21 +37,33 @@ public sealed class DeliverEnvelopeHandler(DeliveryDirectory directory, Delivery
             throw new FormatException("The message ref is not '<message hash>|<receiver address>|<sender name>'.");
         }
 
-        var store = await storage.Envelopes.ReadyAsync(cancellationToken).ConfigureAwait(false);
-        var pending = await store.GetAsync(storage.Envelopes.Name, reference.MessageHash, reference.RowKey, cancellationToken).ConfigureAwait(false);
-        if (pending is null)
+        for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {
-            return;
+            var row = await inbox.GetAsync(reference, cancellationToken).ConfigureAwait(false);
+            if (row is null || row.Delivered)
+            {
+                return;
+            }
+
+            var stored = await RenderAsync(reference, row, cancellationToken).ConfigureAwait(false);
+            if (await inbox.MarkDeliveredAsync(row, stored, time.GetUtcNow().ToUnixTimeMilliseconds(), cancellationToken).ConfigureAwait(false))
+            {
+                return;
+            }
         }
 
-        var envelope = EncryptionEnvelope.Parse(ChunkedText.Read(pending, MessageSubmission.EnvelopeColumn)
-            ?? throw new InvalidOperationException("The pending envelope row has no envelope."));
-        var info = DeliveryInformation.TryParse(pending.GetString(MessageSubmission.DeliveryInformationColumn), out var parsed, out var infoError)
-            ? parsed
-            : throw new InvalidOperationException("The pending envelope row has invalid deliveryInformation: " + infoError.Code);
-        var acceptedAt = pending.GetInt64(MessageSubmission.AcceptedAtColumn) ?? throw new InvalidOperationException("The pending envelope row has no acceptance time.");
+        throw new InvalidOperationException("The inbox row kept changing while it was being delivered.");
+    }
 
-        var receiver = await directory.ResolveCachedAsync(pending.GetString(MessageSubmission.ReceiverNameColumn), cancellationToken).ConfigureAwait(false);
+    /// <summary>The stored envelope: the submitted one with deliveryInformation decrypted and the postmark added.</summary>
+    private async Task<string> RenderAsync(EnvelopeRef reference, InboxRow row, CancellationToken cancellationToken)
+    {
+        var envelope = EncryptionEnvelope.Parse(row.Envelope);
+        var info = DeliveryInformation.TryParse(row.DeliveryInformationJson, out var parsed, out var infoError)
+            ? parsed
+            : throw new InvalidOperationException("The pending inbox row has invalid deliveryInformation: " + infoError.Code);
+
+        var receiver = await directory.ResolveCachedAsync(row.ReceiverName, cancellationToken).ConfigureAwait(false);
         if (!receiver.IsOk)
         {
             throw new InvalidOperationException("The receiver no longer resolves: " + receiver.Error!.Code);
@@ -60,11 +79,6 @@ public sealed class DeliverEnvelopeHandler(DeliveryDirectory directory, Delivery
             throw new InvalidOperationException("The receiver's profile has no usable encryption key: " + keyError.Code);
         }
 
-        var stored = envelope.WithDeliveryInformation(info);
-        await inbox.DeliverAsync(reference.ReceiverAddress, reference.From, reference.MessageHash, acceptedAt,
-            arrivedAt => Postmarker.AddPostmark(stored, keys.SigningPrivateKey, receiverEncryptionKey, arrivedAt).CanonicalJson,
-            cancellationToken).ConfigureAwait(false);
-
-        await InboxStore.DeleteIfPresentAsync(store, storage.Envelopes.Name, reference.MessageHash, reference.RowKey, cancellationToken).ConfigureAwait(false);
+        return Postmarker.AddPostmark(envelope.WithDeliveryInformation(info), keys.SigningPrivateKey, receiverEncryptionKey, row.ArrivedAt).CanonicalJson;
     }
 }

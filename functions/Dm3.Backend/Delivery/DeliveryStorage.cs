@@ -8,8 +8,8 @@ namespace Dm3.Backend.Delivery;
 /// <summary>Logical table names of the delivery service (the physical names get <c>Storage__TablePrefix</c>).</summary>
 public static class DeliveryTableNames
 {
+    /// <summary>Accepted envelopes, pending and delivered (see <see cref="InboxStore"/>). There is no separate pending table.</summary>
     public const string Inbox = "Inbox";
-    public const string Envelopes = "Envelopes";
     public const string Accounts = "Accounts";
     public const string Challenges = "Challenges";
 }
@@ -17,17 +17,14 @@ public static class DeliveryTableNames
 /// <summary>The delivery service's tables (physical names), each created on first use by this process.</summary>
 public sealed class DeliveryStorage
 {
-    public DeliveryStorage(ITableStore store, string inboxTable, string envelopesTable, string accountsTable, string challengesTable)
+    public DeliveryStorage(ITableStore store, string inboxTable, string accountsTable, string challengesTable)
     {
         Inbox = new EnsuredTable(store, inboxTable);
-        Envelopes = new EnsuredTable(store, envelopesTable);
         Accounts = new EnsuredTable(store, accountsTable);
         Challenges = new EnsuredTable(store, challengesTable);
     }
 
     public EnsuredTable Inbox { get; }
-
-    public EnsuredTable Envelopes { get; }
 
     public EnsuredTable Accounts { get; }
 

@@ -15,7 +15,7 @@ public sealed record AcknowledgeResult(int Listed, int Deleted);
 
 /// <summary>
 /// <c>GET /delivery/messages/incoming/{name}</c> (paging per decisions §10: limit 1..1000, default 100; the cursor is
-/// opaque base64url of the last arrival row key) and <c>POST /delivery/messages/{name}/syncAcknowledgements/</c>
+/// opaque base64url of the last position returned, see <see cref="InboxPosition"/>) and <c>POST /delivery/messages/{name}/syncAcknowledgements/</c>
 /// (point deletes, idempotent). Both run after <see cref="Authenticator.Authorize"/>.
 /// </summary>
 public sealed class IncomingMessages(InboxStore inbox)
@@ -33,7 +33,7 @@ public sealed class IncomingMessages(InboxStore inbox)
             return new DeliveryError(DeliveryErrorKind.InvalidRequest, "paging.bad_limit", $"limit must be an integer from 1 to {MaxLimit}.");
         }
 
-        string? after = null;
+        InboxPosition? after = null;
         if (cursor is not null && !TryDecodeCursor(cursor, out after))
         {
             return new DeliveryError(DeliveryErrorKind.InvalidRequest, "paging.bad_cursor", "The cursor is not one this service issued.");
@@ -42,7 +42,7 @@ public sealed class IncomingMessages(InboxStore inbox)
         var page = await inbox.ReadAsync(caller.Address, limit, after, cancellationToken).ConfigureAwait(false);
         var json = new StringBuilder(page.Envelopes.Sum(e => e.Length + 1) + 2).Append('[');
         json.AppendJoin(',', page.Envelopes).Append(']');
-        return new IncomingPage(json.ToString(), page.Envelopes.Count, page.ContinueAfter is null ? null : EncodeCursor(page.ContinueAfter));
+        return new IncomingPage(json.ToString(), page.Envelopes.Count, page.ContinueAfter is { } next ? EncodeCursor(next) : null);
     }
 
     /// <summary>Parses <c>{acknowledgements:[{contactAddress, messageHash}]}</c> and deletes each listed envelope.</summary>
@@ -66,12 +66,12 @@ public sealed class IncomingMessages(InboxStore inbox)
         return new AcknowledgeResult(acknowledgements.Count, deleted);
     }
 
-    internal static string EncodeCursor(string rowKey) =>
-        Convert.ToBase64String(Encoding.UTF8.GetBytes(rowKey)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+    internal static string EncodeCursor(InboxPosition position) =>
+        Convert.ToBase64String(Encoding.UTF8.GetBytes(position.ToString())).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
-    internal static bool TryDecodeCursor(string cursor, out string? rowKey)
+    internal static bool TryDecodeCursor(string cursor, out InboxPosition? position)
     {
-        rowKey = null;
+        position = null;
         if (cursor.Length is 0 or > 700)
         {
             return false;
@@ -81,14 +81,12 @@ public sealed class IncomingMessages(InboxStore inbox)
         base64 = base64.PadRight(base64.Length + ((4 - (base64.Length % 4)) % 4), '=');
         try
         {
-            var text = Encoding.UTF8.GetString(Convert.FromBase64String(base64));
-            var parts = text.Split('|');
-            if (parts.Length != 3 || text[0] != InboxStore.ArrivalPrefix || parts[0].Length != 16 || parts[0].AsSpan(1).ContainsAnyExcept("0123456789"))
+            if (!InboxPosition.TryParse(Encoding.UTF8.GetString(Convert.FromBase64String(base64)), out var parsed))
             {
                 return false;
             }
 
-            rowKey = text;
+            position = parsed;
             return true;
         }
         catch (FormatException)

@@ -1,6 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
 using Dm3.Backend.Messaging;
-using Dm3.Backend.Storage;
 using Dm3.Protocol.Ens;
 using Dm3.Protocol.Messaging;
 
@@ -8,16 +7,18 @@ namespace Dm3.Backend.Delivery;
 
 /// <summary>
 /// The reference a pipeline message carries (decisions §1): <c>&lt;message hash&gt;|&lt;receiver address&gt;|&lt;sender name&gt;</c>,
-/// i.e. the <c>Envelopes</c> row PK = message hash, RK = <c>&lt;receiver address&gt;|&lt;sender name&gt;</c>. ('|' occurs in
-/// none of the three parts: hashes and addresses are hex, names are ASCII letters, digits, hyphens and dots.)
+/// naming the <c>Inbox</c> row PK = receiver address, RK = <c>&lt;sender name&gt;|&lt;message hash&gt;</c> (see <see cref="InboxStore"/>).
+/// ('|' occurs in none of the three parts: hashes and addresses are hex, names are ASCII letters, digits, hyphens and dots.)
 /// </summary>
 public sealed record EnvelopeRef(string MessageHash, string ReceiverAddress, string From)
 {
     public const string Kind = "envelope";
 
-    public string RowKey => ReceiverAddress + "|" + From;
+    public string PartitionKey => ReceiverAddress;
 
-    public override string ToString() => MessageHash + "|" + RowKey;
+    public string RowKey => InboxStore.RowKeyOf(From, MessageHash);
+
+    public override string ToString() => MessageHash + "|" + ReceiverAddress + "|" + From;
 
     public static bool TryParse(string? text, [NotNullWhen(true)] out EnvelopeRef? value)
     {
@@ -48,25 +49,24 @@ public sealed record EnvelopeRef(string MessageHash, string ReceiverAddress, str
 /// <c>minTokenBalance</c>) all read the chain and the message type is encrypted (so <c>notSupportedMessageTypes</c> is
 /// the receiver client's business): there is nothing chain-free to enforce yet; chain rules come with a chain RPC.</item>
 /// </list>
-/// A refusal stores and queues nothing. An accepted envelope is stored in <c>Envelopes</c> (PK = message hash,
-/// RK = <c>&lt;receiver address&gt;|&lt;sender&gt;</c>, insert-if-absent) and then announced with
-/// <c>{id, kind: "envelope", ref}</c>; the answer comes only after both succeeded. Link-protocol messages
-/// (LINK, LINK_RECOVER, LINK_ACCEPT) are ordinary envelopes here: the type is inside the end-to-end encryption.
+/// A refusal stores and queues nothing. An accepted envelope is written once into the receiver's <c>Inbox</c> partition
+/// as a pending row (<see cref="InboxStore.AcceptAsync"/>: one insert-if-absent) and then announced with
+/// <c>{id, kind: "envelope", ref}</c>; the answer comes only after both succeeded. Submitting the same envelope again
+/// is idempotent ("OK"; announced again only while it is still pending, so a failed announcement is retried by the
+/// client's retry); another envelope under the same receiver, sender and message hash is refused
+/// (<c>envelope.duplicate_hash</c>), whether the first is pending or delivered, instead of being accepted and dropped.
+/// Link-protocol messages (LINK, LINK_RECOVER, LINK_ACCEPT) are ordinary envelopes here: the type is inside the
+/// end-to-end encryption.
 /// </summary>
 public sealed class MessageSubmission(
     DeliveryDirectory directory,
-    DeliveryStorage storage,
+    InboxStore inbox,
     DeliveryKeys keys,
     DeliverySettings settings,
     IPipelinePublisher publisher,
     EnvelopeQueue queue,
     TimeProvider time)
 {
-    internal const string EnvelopeColumn = "Envelope";
-    internal const string ReceiverNameColumn = "ReceiverName";
-    internal const string DeliveryInformationColumn = "DeliveryInformation";
-    internal const string AcceptedAtColumn = "AcceptedAt";
-
     public async Task<DeliveryResult<EnvelopeRef>> SubmitAsync(string? envelopeJson, CancellationToken cancellationToken)
     {
         var checkedEnvelope = await CheckAsync(envelopeJson, cancellationToken).ConfigureAwait(false);
@@ -77,15 +77,19 @@ public sealed class MessageSubmission(
 
         var (envelope, info, decrypted, receiver) = checkedEnvelope.Value!;
         var reference = new EnvelopeRef(envelope.MessageHash, receiver.Address, info.From);
-        var stored = await StorePendingAsync(reference, envelope, decrypted, receiver.Name, cancellationToken).ConfigureAwait(false);
-        if (!stored.IsOk)
+        var accepted = await inbox.AcceptAsync(reference, envelope.CanonicalJson, decrypted.ToCanonicalJson(), receiver.Name,
+            time.GetUtcNow().ToUnixTimeMilliseconds(), cancellationToken).ConfigureAwait(false);
+        switch (accepted)
         {
-            return stored.Error!;
+            case AcceptStatus.Different:
+                return new DeliveryError(DeliveryErrorKind.InvalidParams, "envelope.duplicate_hash",
+                    "Another envelope with this message hash from this sender is already held for this receiver.");
+            case AcceptStatus.AlreadyDelivered:
+                return reference;
         }
 
-        // A fresh id per accepted submission: a resubmission after delivery must run the handler again (it then finds
-        // the inbox entry and only clears the pending row); the transport's duplicate detection still collapses the
-        // publisher's own retries of this one send.
+        // A fresh id per announcement (the delivery handler is idempotent by its inbox key, not by this id); the
+        // transport's duplicate detection still collapses the publisher's own retries of this one send.
         await publisher.PublishAsync(queue.Name, new PipelineMessage(Guid.NewGuid().ToString("N"), EnvelopeRef.Kind, reference.ToString()), cancellationToken).ConfigureAwait(false);
         return reference;
     }
@@ -162,38 +166,6 @@ public sealed class MessageSubmission(
         return sender.Value!.Profile.Profile.TryDecodeKeys(out _, out var signingKey, out _) && envelope.Metadata.VerifySignature(signingKey)
             ? null
             : new DeliveryError(DeliveryErrorKind.InvalidParams, "envelope.bad_signature", "The envelope signature does not verify against the sender's profile.");
-    }
-
-    private async Task<DeliveryResult<EnvelopeRef>> StorePendingAsync(EnvelopeRef reference, EncryptionEnvelope envelope, DeliveryInformation info, string receiverName, CancellationToken cancellationToken)
-    {
-        var store = await storage.Envelopes.ReadyAsync(cancellationToken).ConfigureAwait(false);
-        var properties = new Dictionary<string, object?>
-        {
-            [ReceiverNameColumn] = receiverName,
-            [DeliveryInformationColumn] = info.ToCanonicalJson(),
-            [AcceptedAtColumn] = time.GetUtcNow().ToUnixTimeMilliseconds(),
-        };
-        ChunkedText.Write(properties, EnvelopeColumn, envelope.CanonicalJson);
-        var result = await store.InsertAsync(storage.Envelopes.Name, new TableEntity(reference.MessageHash, reference.RowKey, properties), cancellationToken).ConfigureAwait(false);
-        if (result.Status == TableWriteStatus.Ok)
-        {
-            return reference;
-        }
-
-        if (result.Status != TableWriteStatus.Conflict)
-        {
-            throw new InvalidOperationException($"Storing a pending envelope ended with {result.Status}.");
-        }
-
-        // Still pending from an earlier submission: the same envelope again is an idempotent retry (announce it again);
-        // a different envelope under the same hash, receiver and sender is refused.
-        var existing = await store.GetAsync(storage.Envelopes.Name, reference.MessageHash, reference.RowKey, cancellationToken).ConfigureAwait(false);
-        if (existing is not null && !string.Equals(ChunkedText.Read(existing, EnvelopeColumn), envelope.CanonicalJson, StringComparison.Ordinal))
-        {
-            return new DeliveryError(DeliveryErrorKind.InvalidParams, "envelope.duplicate_hash", "Another envelope with this message hash from this sender is pending for this receiver.");
-        }
-
-        return reference;
     }
 
     /// <param name="Info">deliveryInformation with normalised names (keys); <paramref name="Decrypted"/> as sent (stored).</param>

@@ -55,7 +55,8 @@ public sealed class DeliveryFlowTests(DeliveryFlowFixture fixture) : IClassFixtu
         Assert.True(postmark.VerifySignature(Host.DsSigningPublicKey));
         Assert.True(postmark.Matches(envelope.Message));
         Assert.InRange(postmark.IncommingTimestamp, before, Host.Clock.GetUtcNow().ToUnixTimeMilliseconds());
-        Assert.Empty(await Host.RowsAsync("Envelopes", $"PartitionKey eq '{envelope.MessageHash}'"));
+        var row = Assert.Single(await Host.RowsAsync("Inbox", $"PartitionKey eq '{bob.Address}'"));
+        Assert.Equal((alice.Name + "|" + envelope.MessageHash, "delivered"), (row.RowKey, row.GetString("State")));
 
         Assert.Equal(HttpStatusCode.OK, await DeliveryKit.AcknowledgeAsync(Client, bob, bobToken, (alice.Name.ToUpperInvariant(), envelope.MessageHash)));
         Assert.Empty((await DeliveryKit.IncomingAsync(Client, bob, bobToken)).Envelopes!);
@@ -81,9 +82,10 @@ public sealed class DeliveryFlowTests(DeliveryFlowFixture fixture) : IClassFixtu
         Assert.Equal(envelope.Message, stored.Message);
         Assert.True(stored.TryDecryptMessage(bob.Keys.EncryptionPrivateKey, out var message, out _));
         Assert.Equal(text, message.Text);
-        var arrival = Assert.Single(await Host.RowsAsync("Inbox", $"PartitionKey eq '{bob.Address}'"), r => r.RowKey.StartsWith('!'));
-        Assert.NotNull(arrival.GetString("Envelope_1"));
-        Assert.All(arrival.Properties.Values.OfType<string>(), v => Assert.True(v.Length <= 30_000));
+        var row = Assert.Single(await Host.RowsAsync("Inbox", $"PartitionKey eq '{bob.Address}'"));
+        Assert.Equal("delivered", row.GetString("State"));
+        Assert.NotNull(row.GetString("Envelope_1"));
+        Assert.All(row.Properties.Values.OfType<string>(), v => Assert.True(v.Length <= 30_000));
     }
 
     [Fact]
@@ -142,6 +144,67 @@ public sealed class DeliveryFlowTests(DeliveryFlowFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task Envelopes_arriving_in_the_same_millisecond_are_paged_once_each_in_key_order_across_cursors()
+    {
+        var (alice, carol, bob) = (new TestUser(), new TestUser(), new TestUser());
+        await DeliveryKit.RegisterAsync(Client, alice);
+        await DeliveryKit.RegisterAsync(Client, carol);
+        var token = await DeliveryKit.RegisterAsync(Client, bob);
+        var early = DeliveryKit.Envelope(alice, bob, Host.DsEncryptionPublicKey, text: "early");
+        await DeliveryKit.RpcAsync(Client, DeliveryKit.SubmitCall(early.Json.ToJsonString()));
+        await WaitForInboxAsync(bob, token, 1);
+        Host.Clock.Advance(TimeSpan.FromMilliseconds(5));
+        // Six envelopes with one arrival time (the test clock stands still): their order is the row key, sender|hash.
+        var same = Enumerable.Range(0, 6).Select(i => (i % 2 == 0 ? alice : carol, DeliveryKit.Envelope(i % 2 == 0 ? alice : carol, bob, Host.DsEncryptionPublicKey, text: "same ms " + i))).ToList();
+        foreach (var (_, envelope) in same)
+        {
+            await DeliveryKit.RpcAsync(Client, DeliveryKit.SubmitCall(envelope.Json.ToJsonString()));
+        }
+
+        await WaitForInboxAsync(bob, token, 7);
+        var expected = new[] { early.MessageHash }
+            .Concat(same.OrderBy(p => p.Item1.Name + "|" + p.Item2.MessageHash, StringComparer.Ordinal).Select(p => p.Item2.MessageHash))
+            .ToList();
+        var seen = new List<string>();
+        string? cursor = null;
+        do
+        {
+            var (status, page, next) = await DeliveryKit.IncomingAsync(Client, bob, token, "?limit=3" + (cursor is null ? "" : "&cursor=" + cursor));
+            Assert.Equal(HttpStatusCode.OK, status);
+            seen.AddRange(page!.Select(e => (string)e!["metadata"]!["messageHash"]!));
+            cursor = next;
+        }
+        while (cursor is not null);
+
+        Assert.Equal(expected, seen);
+    }
+
+    [Fact]
+    public async Task A_cursor_survives_acknowledgements_between_pages()
+    {
+        var (alice, bob) = (new TestUser(), new TestUser());
+        await DeliveryKit.RegisterAsync(Client, alice);
+        var token = await DeliveryKit.RegisterAsync(Client, bob);
+        var hashes = new List<string>();
+        for (var i = 0; i < 4; i++)
+        {
+            var envelope = DeliveryKit.Envelope(alice, bob, Host.DsEncryptionPublicKey, text: "ack between pages " + i);
+            await DeliveryKit.RpcAsync(Client, DeliveryKit.SubmitCall(envelope.Json.ToJsonString()));
+            hashes.Add(envelope.MessageHash);
+            Host.Clock.Advance(TimeSpan.FromMilliseconds(3));
+        }
+
+        await WaitForInboxAsync(bob, token, 4);
+        var (_, first, cursor) = await DeliveryKit.IncomingAsync(Client, bob, token, "?limit=2");
+        Assert.Equal(hashes[..2], first!.Select(e => (string)e!["metadata"]!["messageHash"]!));
+        Assert.Equal(HttpStatusCode.OK, await DeliveryKit.AcknowledgeAsync(Client, bob, token, (alice.Name, hashes[0]), (alice.Name, hashes[1]), (alice.Name, hashes[2])));
+
+        var (_, second, last) = await DeliveryKit.IncomingAsync(Client, bob, token, "?limit=2&cursor=" + cursor);
+        Assert.Equal(new[] { hashes[3] }, second!.Select(e => (string)e!["metadata"]!["messageHash"]!));
+        Assert.Null(last);
+    }
+
+    [Fact]
     public async Task A_malformed_acknowledgement_body_is_refused()
     {
         var bob = new TestUser();
@@ -163,6 +226,12 @@ public sealed class DeliveryFlowTests(DeliveryFlowFixture fixture) : IClassFixtu
         await DeliveryKit.RpcAsync(Client, DeliveryKit.SubmitCall(old.Json.ToJsonString()));
         await WaitForInboxAsync(bob, token, 1);
 
+        // An envelope accepted but never announced (its announcement failed and nobody retried): pending for good.
+        var stranded = DeliveryKit.Envelope(alice, bob, Host.DsEncryptionPublicKey, text: "stranded");
+        var inbox = Host.Services.GetRequiredService<InboxStore>();
+        Assert.Equal(AcceptStatus.Accepted, await inbox.AcceptAsync(new EnvelopeRef(stranded.MessageHash, bob.Address, alice.Name), stranded.CanonicalJson,
+            new DeliveryInformation(bob.Name, alice.Name).ToCanonicalJson(), bob.Name, Host.Clock.GetUtcNow().ToUnixTimeMilliseconds(), CancellationToken.None));
+
         Host.Clock.Advance(TimeSpan.FromMinutes(9));
         var fresh = DeliveryKit.Envelope(alice, bob, Host.DsEncryptionPublicKey, text: "fresh");
         await DeliveryKit.RpcAsync(Client, DeliveryKit.SubmitCall(fresh.Json.ToJsonString()));
@@ -174,9 +243,11 @@ public sealed class DeliveryFlowTests(DeliveryFlowFixture fixture) : IClassFixtu
         var result = await scope.ServiceProvider.GetRequiredService<SweeperHandler>().SweepAsync(CancellationToken.None);
 
         Assert.True(result.InboxEnvelopes >= 1);
+        Assert.True(result.PendingEnvelopes >= 1);
+        Assert.Empty(await Host.RowsAsync("Inbox", $"RowKey eq '{alice.Name}|{stranded.MessageHash}'"));
         var remaining = (await DeliveryKit.IncomingAsync(Client, bob, token)).Envelopes!;
         Assert.Equal(fresh.MessageHash, (string)Assert.Single(remaining)!["metadata"]!["messageHash"]!);
-        Assert.Equal(2, (await Host.RowsAsync("Inbox", $"PartitionKey eq '{bob.Address}'")).Count);
+        Assert.Equal(alice.Name + "|" + fresh.MessageHash, Assert.Single(await Host.RowsAsync("Inbox", $"PartitionKey eq '{bob.Address}'")).RowKey);
     }
 
     private async Task<JsonArray> WaitForInboxAsync(TestUser user, string token, int count) =>

@@ -7,6 +7,7 @@ using Dm3.Backend.Messaging;
 using Dm3.Backend.Runtime;
 using Microsoft.Extensions.DependencyInjection;
 using Dm3.Protocol.Crypto;
+using Dm3.Protocol.Delivery;
 using Dm3.Protocol.Messaging;
 
 namespace Dm3.App.Tests.Delivery;
@@ -104,13 +105,50 @@ public sealed class DeliveryRpcTests(DeliveryRpcFixture fixture) : IClassFixture
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal("OK", (string)body["result"]!);
         Assert.Equal(3, (int)body["id"]!);
-        var pending = await Host.RowsAsync("Envelopes", $"PartitionKey eq '{envelope.MessageHash}'");
-        Assert.Equal(fixture.Bob.Address + "|" + fixture.Alice.Name, Assert.Single(pending).RowKey);
+        // One row in the receiver's inbox partition under the decisions §26 key, pending (invisible to reading) until delivered.
+        var row = Assert.Single(await Host.RowsAsync("Inbox", $"RowKey eq '{fixture.Alice.Name}|{envelope.MessageHash}'"));
+        Assert.Equal(fixture.Bob.Address, row.PartitionKey);
+        Assert.Equal("pending", row.GetString("State"));
+        Assert.Equal(envelope.CanonicalJson, row.GetString("Envelope"));
+        Assert.DoesNotContain((await DeliveryKit.IncomingAsync(Client, fixture.Bob, await DeliveryKit.RegisterAsync(Client, fixture.Bob))).Envelopes!,
+            e => (string?)e!["metadata"]!["messageHash"] == envelope.MessageHash);
         var added = (await QueueTextsAsync()).Except(before).ToList();
         var message = JsonNode.Parse(Assert.Single(added))!;
         Assert.Equal("envelope", (string)message["kind"]!);
         Assert.Equal(envelope.MessageHash + "|" + fixture.Bob.Address + "|" + fixture.Alice.Name, (string)message["ref"]!);
         Assert.False(string.IsNullOrEmpty((string?)message["id"]));
+    }
+
+    [Fact]
+    public async Task Resubmitting_a_pending_envelope_is_accepted_and_announced_again_but_another_envelope_under_its_hash_is_refused()
+    {
+        var (alice, bob) = (fixture.Alice, fixture.Bob);
+        var message = Message.CreateSigned(new MessageMetadata(bob.Name, alice.Name, 1_700_000_000_123, MessageType.New), "twice", null, alice.Keys.SigningPrivateKey);
+        var first = EnvelopeBuilder.Build(message, bob.Keys.EncryptionPublicKey, Host.DsEncryptionPublicKey, alice.Keys.SigningPrivateKey);
+        var other = EnvelopeBuilder.Build(message, bob.Keys.EncryptionPublicKey, Host.DsEncryptionPublicKey, alice.Keys.SigningPrivateKey);
+        Assert.Equal(first.MessageHash, other.MessageHash);
+        Assert.NotEqual(first.CanonicalJson, other.CanonicalJson);
+
+        Assert.Equal("OK", (string?)(await DeliveryKit.RpcAsync(Client, DeliveryKit.SubmitCall(first.Json.ToJsonString()))).Body["result"]);
+        var before = await QueueTextsAsync();
+        var again = await DeliveryKit.RpcAsync(Client, DeliveryKit.SubmitCall(first.Json.ToJsonString()));
+        var announcedAgain = (await QueueTextsAsync()).Except(before).ToList();
+        var refused = await DeliveryKit.RpcAsync(Client, DeliveryKit.SubmitCall(other.Json.ToJsonString(), 5));
+
+        Assert.Equal((HttpStatusCode.OK, "OK"), (again.Status, (string?)again.Body["result"]));
+        Assert.Equal(first.MessageHash + "|" + bob.Address + "|" + alice.Name, (string)JsonNode.Parse(Assert.Single(announcedAgain))!["ref"]!);
+        Assert.Equal((HttpStatusCode.BadRequest, -32602, "envelope.duplicate_hash"), (refused.Status, DeliveryKit.ErrorCode(refused.Body), (string?)refused.Body["error"]!["data"]!["reason"]));
+        var row = Assert.Single(await Host.RowsAsync("Inbox", $"RowKey eq '{alice.Name}|{first.MessageHash}'"));
+        Assert.Equal(first.CanonicalJson, row.GetString("Envelope"));
+
+        // Delivered: the same envelope again changes nothing and is not announced; the other one is still refused.
+        await DeliverAsync("resubmit", first.MessageHash + "|" + bob.Address + "|" + alice.Name);
+        before = await QueueTextsAsync();
+        Assert.Equal("OK", (string?)(await DeliveryKit.RpcAsync(Client, DeliveryKit.SubmitCall(first.Json.ToJsonString()))).Body["result"]);
+        Assert.Empty((await QueueTextsAsync()).Except(before));
+        Assert.Equal(-32602, DeliveryKit.ErrorCode((await DeliveryKit.RpcAsync(Client, DeliveryKit.SubmitCall(other.Json.ToJsonString()))).Body));
+        var delivered = Assert.Single(await Host.RowsAsync("Inbox", $"RowKey eq '{alice.Name}|{first.MessageHash}'"));
+        Assert.Equal("delivered", delivered.GetString("State"));
     }
 
     [Fact]
@@ -134,23 +172,41 @@ public sealed class DeliveryRpcTests(DeliveryRpcFixture fixture) : IClassFixture
         var reference = $"{envelope.MessageHash}|{bob.Address}|{alice.Name}";
         var entryKey = alice.Name + "|" + envelope.MessageHash;
 
-        // Two concurrent runs before the pending row is gone, then a third (different pipeline ids: no processed-id help).
+        // Two concurrent runs on the pending row, then a third (different pipeline ids, handler called directly: no
+        // runtime help; the DeliverEnvelope function has no processed-id record anyway).
         await Task.WhenAll(DeliverAsync("a", reference), DeliverAsync("b", reference));
         var inbox = await Host.RowsAsync("Inbox", $"PartitionKey eq '{bob.Address}'");
-        var arrival = Assert.Single(inbox, r => r.RowKey.EndsWith("|" + entryKey, StringComparison.Ordinal) && r.RowKey.StartsWith('!'));
-        Assert.Single(inbox, r => r.RowKey == entryKey);
-        Assert.Empty(await Host.RowsAsync("Envelopes", $"PartitionKey eq '{envelope.MessageHash}'"));
+        var entry = Assert.Single(inbox, r => r.RowKey == entryKey);
+        Assert.Equal("delivered", entry.GetString("State"));
+        var stored = EncryptionEnvelope.Parse(entry.GetString("Envelope")!);
+        Assert.True(Postmarker.TryOpen(stored, bob.Keys.EncryptionPrivateKey, out var postmark, out _));
+        Assert.True(postmark.VerifySignature(Host.DsSigningPublicKey));
 
-        // The same envelope submitted again after delivery is accepted, re-announced, and changes nothing in the inbox.
+        // The same envelope submitted again after delivery is accepted and changes nothing in the inbox; a late
+        // redelivery of the message (clock moved on) keeps the first postmark.
         Assert.Equal("OK", (string?)(await DeliveryKit.RpcAsync(Client, DeliveryKit.SubmitCall(envelope.Json.ToJsonString()))).Body["result"]);
         Host.Clock.Advance(TimeSpan.FromSeconds(3));
         await DeliverAsync("c", reference);
 
         var after = await Host.RowsAsync("Inbox", $"PartitionKey eq '{bob.Address}'");
         Assert.Equal(inbox.Count, after.Count);
-        var again = Assert.Single(after, r => r.RowKey == arrival.RowKey);
-        Assert.Equal(arrival.ETag, again.ETag);
-        Assert.Empty(await Host.RowsAsync("Envelopes", $"PartitionKey eq '{envelope.MessageHash}'"));
+        var again = Assert.Single(after, r => r.RowKey == entryKey);
+        Assert.Equal(entry.ETag, again.ETag);
+        Assert.Equal(stored.Postmark, EncryptionEnvelope.Parse(again.GetString("Envelope")!).Postmark);
+    }
+
+    [Fact]
+    public async Task Delivering_a_message_whose_row_was_acknowledged_while_pending_recreates_nothing()
+    {
+        var (alice, bob) = (fixture.Alice, fixture.Bob);
+        var envelope = DeliveryKit.Envelope(alice, bob, Host.DsEncryptionPublicKey, text: "already read elsewhere");
+        Assert.Equal("OK", (string?)(await DeliveryKit.RpcAsync(Client, DeliveryKit.SubmitCall(envelope.Json.ToJsonString()))).Body["result"]);
+        var token = await DeliveryKit.RegisterAsync(Client, bob);
+
+        Assert.Equal(HttpStatusCode.OK, await DeliveryKit.AcknowledgeAsync(Client, bob, token, (alice.Name, envelope.MessageHash)));
+        await DeliverAsync("late", $"{envelope.MessageHash}|{bob.Address}|{alice.Name}");
+
+        Assert.Empty(await Host.RowsAsync("Inbox", $"RowKey eq '{alice.Name}|{envelope.MessageHash}'"));
     }
 
     private async Task DeliverAsync(string id, string reference)
@@ -230,7 +286,7 @@ public sealed class DeliveryRpcTests(DeliveryRpcFixture fixture) : IClassFixture
         }
 
         parameters ??= new JsonArray(envelope!.Json.ToJsonString());
-        var envelopesBefore = (await Host.RowsAsync("Envelopes")).Count;
+        var inboxBefore = (await Host.RowsAsync("Inbox")).Count;
         var queueBefore = (await QueueTextsAsync()).Count;
 
         var (status, body) = await DeliveryKit.RpcAsync(Client, DeliveryKit.RpcCall("dm3_submitMessage", parameters.AsArray(), 11));
@@ -238,7 +294,7 @@ public sealed class DeliveryRpcTests(DeliveryRpcFixture fixture) : IClassFixture
         Assert.Equal(HttpStatusCode.BadRequest, status);
         Assert.Equal(expected, DeliveryKit.ErrorCode(body));
         Assert.Equal(11, (int)body["id"]!);
-        Assert.Equal(envelopesBefore, (await Host.RowsAsync("Envelopes")).Count);
+        Assert.Equal(inboxBefore, (await Host.RowsAsync("Inbox")).Count);
         Assert.Equal(queueBefore, (await QueueTextsAsync()).Count);
     }
 
