@@ -3,6 +3,7 @@ using Dm3.App.Configuration;
 using Dm3.App.Invocation;
 using Dm3.App.Logging;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Logging.Console;
 
 namespace Dm3.App;
 
@@ -11,11 +12,11 @@ internal static class AppHost
 {
     public const int ConfigurationErrorExitCode = 1;
 
-    public static async Task<int> RunAsync(string[] args)
+    public static async Task<int> RunAsync(string[] args, long mainTimestamp = 0)
     {
         try
         {
-            var app = Build(args);
+            var app = Build(args, mainTimestamp);
             await app.RunAsync().ConfigureAwait(false);
             return 0;
         }
@@ -26,17 +27,43 @@ internal static class AppHost
         }
     }
 
-    public static WebApplication Build(string[] args)
+    public static WebApplication Build(string[] args, long mainTimestamp = 0)
     {
-        var builder = WebApplication.CreateBuilder(args);
-        var localSettingsPath = LocalSettings.AddTo(builder.Configuration, builder.Environment.ContentRootPath);
+        var timeline = new StartupTimeline(mainTimestamp == 0 ? StartupTimeline.Now() : mainTimestamp);
 
-        builder.Logging.AddSimpleConsole(options =>
+        // The slim builder: no hosting-startup assemblies, IIS, HTTPS/QUIC or EventSource/EventLog/Debug logging
+        // providers to load before Kestrel listens (HTTPS is added back below when an https URL is configured).
+        // Configuration files are not watched for changes (no inotify watchers over the package folder).
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [.. args, "--hostBuilder:reloadConfigOnChange=false"] });
+        var localSettingsPath = LocalSettings.AddTo(builder.Configuration, builder.Environment.ContentRootPath);
+        ServerBinding.Configure(builder);
+
+        // Console logging: single-line "simple" by default; Logging__Console__FormatterName=json for JSON lines
+        // (the slim builder forces "simple"; a configured formatter name is honoured again here).
+        // Levels: LogLevelDefaults (ASP.NET Core at Warning, ours at Information) unless configured.
+        builder.Logging.AddConsole();
+        builder.Services.AddOptions<ConsoleLoggerOptions>().Configure<IConfiguration>((options, configuration) =>
+        {
+            if (configuration["Logging:Console:FormatterName"] is { Length: > 0 } formatter)
+            {
+                options.FormatterName = formatter.Trim();
+            }
+        });
+        builder.Services.Configure<SimpleConsoleFormatterOptions>(options =>
         {
             options.SingleLine = true;
             options.TimestampFormat = "HH:mm:ss.fff ";
             options.UseUtcTimestamp = true;
         });
+        builder.Services.Configure<JsonConsoleFormatterOptions>(options =>
+        {
+            options.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+            options.UseUtcTimestamp = true;
+        });
+        builder.Services.AddSingleton<Microsoft.Extensions.Options.IConfigureOptions<LoggerFilterOptions>, LogLevelDefaults>();
+        builder.Services.AddSingleton(timeline);
+        builder.Services.AddHostedService<StartupWarmup>();
+        timeline.Configured = StartupTimeline.Now();
 
         builder.Services.AddDm3(Features.All, builder.Environment.ContentRootPath);
         builder.Services.AddOpenApi();
@@ -53,6 +80,7 @@ internal static class AppHost
             host.ShutdownTimeout = settings.Queues.ShutdownGrace + TimeSpan.FromSeconds(15));
 
         var app = builder.Build();
+        timeline.Built = StartupTimeline.Now();
 
         // Validate every setting now, with the final configuration (test hosts add theirs during Build).
         var settings = app.Services.GetRequiredService<RuntimeSettings>();
@@ -62,6 +90,7 @@ internal static class AppHost
         {
             feature.ValidateSettings(reader, settings);
         }
+        SignerComposition.Validate(settings, keys, reader);
 
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Dm3.App");
         if (localSettingsPath is not null)
@@ -85,6 +114,7 @@ internal static class AppHost
             app.MapInvocationEndpoints(settings.ActiveFunctions);
         }
         app.MapOpenApi();
+        timeline.Mapped = StartupTimeline.Now();
         return app;
     }
 }

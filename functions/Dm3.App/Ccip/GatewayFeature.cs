@@ -6,7 +6,6 @@ using Dm3.Backend.Ccip;
 using Dm3.Backend.Names;
 using Dm3.Adapters.KeyVault;
 using Dm3.Backend.Signing;
-using Dm3.Protocol.Crypto;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Dm3.App.Ccip;
@@ -50,14 +49,11 @@ public sealed class GatewayFeature : IAppFeature
         }
     }
 
-    public void MapEndpoints(IEndpointRouteBuilder endpoints, RuntimeSettings runtime)
-    {
-        var signer = endpoints.ServiceProvider.GetRequiredService<IDigestSigner>();
-        var gateway = endpoints.ServiceProvider.GetRequiredService<CcipGateway>();
-        var logger = endpoints.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger("Dm3.App.Ccip");
-        GatewayLog.SignerReady(logger, Ethereum.ToChecksumAddress(signer.Address.Span), signer.KeyId, gateway.ResolverCount);
-        GatewayEndpoints.Map(endpoints);
-    }
+    /// <summary>
+    /// Maps the routes only: the signer (a Key Vault key read can take seconds) is resolved on first use, and logged by
+    /// the start-up warm-up once known (<see cref="Composition.StartupWarmup"/>), so Kestrel listens first.
+    /// </summary>
+    public void MapEndpoints(IEndpointRouteBuilder endpoints, RuntimeSettings runtime) => GatewayEndpoints.Map(endpoints);
 
     public static GatewayOptions ReadOptions(IConfiguration configuration) =>
         configuration.GetSection(GatewayOptions.SectionName).Get<GatewayOptions>() ?? new GatewayOptions();

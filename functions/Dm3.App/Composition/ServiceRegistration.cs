@@ -1,5 +1,4 @@
 using Azure.Core;
-using Azure.Identity;
 using Dm3.Adapters.Queues;
 using Dm3.Adapters.Storage;
 using Dm3.Adapters.Tables;
@@ -103,12 +102,7 @@ public static class ServiceRegistration
     /// user-assigned identity) selects ManagedIdentityCredential; otherwise DefaultAzureCredential (Azure CLI, env,
     /// managed identity with the given client id) for developer machines.
     /// </summary>
-    internal static TokenCredential Credential(string? clientId, bool managedIdentity)
-    {
-        if (managedIdentity)
-        {
-            return new ManagedIdentityCredential(clientId is null ? ManagedIdentityId.SystemAssigned : ManagedIdentityId.FromUserAssignedClientId(clientId));
-        }
-        return new DefaultAzureCredential(new DefaultAzureCredentialOptions { ManagedIdentityClientId = clientId });
-    }
+    /// <remarks>Created on the first token request (<see cref="DeferredCredential"/>), so start-up never loads Azure.Identity.</remarks>
+    internal static TokenCredential Credential(string? clientId, bool managedIdentity) =>
+        new DeferredCredential(() => DeferredCredential.CreateIdentityCredential(clientId, managedIdentity));
 }

@@ -7,23 +7,19 @@ namespace Dm3.App.Composition;
 /// <summary>
 /// The gateway signer: Key Vault ES256K when <c>Gateway__SignerKeyId</c> is set (a key URI, or a key name in
 /// <c>KeyVault__VaultUri</c>), else a local key (<c>Gateway__SignerPrivateKey</c>, or the generated dev key).
+/// The Key Vault signer reads its key lazily (<see cref="DeferredDigestSigner"/>).
 /// The escrow key wrapper: Key Vault RSA-OAEP-256 when <c>Escrow__WrappingKeyId</c> is set.
 /// </summary>
 internal static class SignerComposition
 {
     public const string EscrowWrappingKeyIdSetting = "Escrow__WrappingKeyId";
 
-    private static readonly TimeSpan KeyReadTimeout = TimeSpan.FromSeconds(20);
-
     public static void AddSigner(IServiceCollection services)
     {
         services.AddSingleton(sp =>
         {
             var settings = sp.GetRequiredService<RuntimeSettings>();
-            var keys = sp.GetRequiredService<KeyMaterial>();
-            var vault = settings.KeyVault.VaultUri ?? VaultOf(keys.GatewaySignerKeyId)
-                ?? VaultOf(sp.GetRequiredService<SettingsReader>().OptionalString(EscrowWrappingKeyIdSetting))
-                ?? throw new SettingsException("KeyVault__VaultUri", "is required to use Key Vault keys.");
+            var vault = Vault(settings, sp.GetRequiredService<KeyMaterial>(), sp.GetRequiredService<SettingsReader>());
             return new KeyVaultClient(sp.GetRequiredService<HttpClient>(),
                 KeyVaultOptions.WithCredential(vault, ServiceRegistration.Credential(settings.KeyVault.ClientId, managedIdentity: settings.KeyVault.ClientId is not null)));
         });
@@ -34,10 +30,15 @@ internal static class SignerComposition
             {
                 return new LocalDigestSigner(keys.GatewaySignerPrivateKey!);
             }
-            var client = sp.GetRequiredService<KeyVaultClient>();
-            var (name, version) = ParseKeyId(client, keyId, KeyMaterial.GatewaySignerKeyIdSetting);
-            // Reads the public key once at start-up (the signer pins that key version).
-            return KeyVaultDigestSigner.CreateAsync(client, name, version, CancellationToken.None).WaitAsync(KeyReadTimeout).GetAwaiter().GetResult();
+            // The public key is read on first use or by the warm-up after Kestrel listens (StartupWarmup), never
+            // during start-up; the signer then pins that key version. The Key Vault client (and Azure.Identity) is
+            // created only then too.
+            return new DeferredDigestSigner(keyId, async ct =>
+            {
+                var client = sp.GetRequiredService<KeyVaultClient>();
+                var (name, version) = ParseKeyId(client, keyId, KeyMaterial.GatewaySignerKeyIdSetting);
+                return await KeyVaultDigestSigner.CreateAsync(client, name, version, ct).ConfigureAwait(false);
+            });
         });
         services.AddSingleton<IKeyWrapper>(sp =>
         {
@@ -48,6 +49,31 @@ internal static class SignerComposition
             return new KeyVaultKeyWrapper(client, name, version);
         });
     }
+
+    /// <summary>
+    /// Start-up validation of the Key Vault signer settings without touching the network (or creating a credential):
+    /// the vault is known and <c>Gateway__SignerKeyId</c> is a key URI of that vault or a bare key name.
+    /// </summary>
+    public static void Validate(RuntimeSettings settings, KeyMaterial keys, SettingsReader reader)
+    {
+        if (keys.GatewaySignerKeyId is not { } keyId)
+        {
+            return;
+        }
+        var vault = Vault(settings, keys, reader);
+        var isName = !keyId.Contains('/', StringComparison.Ordinal) && !keyId.Contains(':', StringComparison.Ordinal);
+        var isKeyUri = Uri.TryCreate(keyId, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttps
+            && string.Equals(uri.GetLeftPart(UriPartial.Authority), vault.GetLeftPart(UriPartial.Authority), StringComparison.OrdinalIgnoreCase)
+            && uri.AbsolutePath.Split('/', StringSplitOptions.RemoveEmptyEntries) is { Length: 2 or 3 } segments && segments[0] == "keys";
+        if (!isName && !isKeyUri)
+        {
+            throw new SettingsException(KeyMaterial.GatewaySignerKeyIdSetting, $"must be a key id https://<vault>/keys/<name>[/<version>] of {vault} or a key name.");
+        }
+    }
+
+    private static Uri Vault(RuntimeSettings settings, KeyMaterial keys, SettingsReader reader) =>
+        settings.KeyVault.VaultUri ?? VaultOf(keys.GatewaySignerKeyId) ?? VaultOf(reader.OptionalString(EscrowWrappingKeyIdSetting))
+        ?? throw new SettingsException("KeyVault__VaultUri", "is required to use Key Vault keys.");
 
     private static (string Name, string? Version) ParseKeyId(KeyVaultClient client, string keyId, string setting)
     {

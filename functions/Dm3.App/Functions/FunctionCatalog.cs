@@ -19,6 +19,13 @@ public sealed record HttpFunction(string Name, string Route, IReadOnlyList<strin
 public sealed record QueueFunction(string Name, string QueueSetting, Type HandlerType) : FunctionDefinition(Name, FunctionKind.Queue)
 {
     public const string TriggerBindingName = "message";
+
+    /// <summary>
+    /// The handler is idempotent by construction (its own storage keys make a repeated message a no-op), so the
+    /// runtime skips its processed-id record (<c>Processed</c> table: one read and one insert per message) on both
+    /// paths, host invocation and standalone pump. Default false: the record is kept.
+    /// </summary>
+    public bool Idempotent { get; init; }
 }
 
 /// <summary>A timer-triggered function; NCRONTAB schedule from an app setting; invoked at POST /{Name}.</summary>
@@ -91,12 +98,15 @@ public sealed class FunctionCatalog
         return this;
     }
 
-    /// <summary>A queue-triggered function; also declares the queue.</summary>
-    public FunctionCatalog Queue<THandler>(string name, string queueSetting, string defaultQueueName, string? enabledBy = null)
+    /// <summary>
+    /// A queue-triggered function; also declares the queue. <paramref name="idempotent"/>: the handler's effects are
+    /// idempotent by construction, so the runtime does not keep a processed-id record for it (see <see cref="QueueFunction.Idempotent"/>).
+    /// </summary>
+    public FunctionCatalog Queue<THandler>(string name, string queueSetting, string defaultQueueName, string? enabledBy = null, bool idempotent = false)
         where THandler : class, IQueueHandler
     {
         DeclareQueue(queueSetting, defaultQueueName);
-        return Add(new QueueFunction(name, queueSetting, typeof(THandler)) { EnabledBy = enabledBy });
+        return Add(new QueueFunction(name, queueSetting, typeof(THandler)) { EnabledBy = enabledBy, Idempotent = idempotent });
     }
 
     /// <summary>A timer-triggered function with a six-field NCRONTAB schedule read from <paramref name="scheduleSetting"/>.</summary>

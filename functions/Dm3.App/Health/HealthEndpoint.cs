@@ -37,11 +37,17 @@ internal static class HealthEndpoint
         {
             queueCheck = Task.FromResult(new Dictionary<string, object?> { ["status"] = "skipped", ["reason"] = "transport " + settings.Messaging.Transport });
         }
+        var signerCheck = SignerCheckAsync(services, logger, timeout.Token);
         var checks = new Dictionary<string, object?>
         {
             ["tables"] = await tableCheck.ConfigureAwait(false),
             ["queues"] = await queueCheck.ConfigureAwait(false),
         };
+        var (signerStatus, signer) = await signerCheck.ConfigureAwait(false);
+        if (signerStatus is not null)
+        {
+            checks["gatewaySigner"] = signerStatus;
+        }
         var healthy = checks.Values.OfType<Dictionary<string, object?>>().All(c => (string?)c["status"] is "ok" or "skipped");
         var body = new Dictionary<string, object?>
         {
@@ -50,7 +56,7 @@ internal static class HealthEndpoint
             ["transport"] = settings.Messaging.Transport == MessagingTransport.ServiceBus ? "serviceBus" : "storageQueues",
             ["checks"] = checks,
         };
-        if (services.GetService<IDigestSigner>() is { } signer)
+        if (signer is not null)
         {
             body["gatewaySigner"] = new Dictionary<string, object?>
             {
@@ -58,6 +64,45 @@ internal static class HealthEndpoint
             };
         }
         return Results.Json(body, statusCode: healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
+    }
+
+    /// <summary>
+    /// The gateway signer: a local key is known at once; a Key Vault key is read on first use or by the start-up
+    /// warm-up, so until then the check waits (within the health timeout) and reports <c>pending</c> if the read is
+    /// still under way — never an address that is not known yet.
+    /// </summary>
+    private static async Task<(Dictionary<string, object?>? Check, IDigestSigner? Signer)> SignerCheckAsync(IServiceProvider services, ILogger logger, CancellationToken cancellationToken)
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        long Elapsed() => (long)System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        IDigestSigner? signer;
+        try
+        {
+            signer = services.GetService<IDigestSigner>();
+        }
+        catch (Exception ex)
+        {
+            Log.HealthCheckFailed(logger, "gatewaySigner", ex.Message);
+            return (new Dictionary<string, object?> { ["status"] = "failed", ["error"] = ex.GetType().Name }, null);
+        }
+        if (signer is not DeferredDigestSigner deferred)
+        {
+            return (signer is null ? null : new Dictionary<string, object?> { ["status"] = "ok", ["durationMs"] = Elapsed() }, signer);
+        }
+        try
+        {
+            var ready = await deferred.GetAsync(cancellationToken).ConfigureAwait(false);
+            return (new Dictionary<string, object?> { ["status"] = "ok", ["durationMs"] = Elapsed() }, ready);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && deferred.State == SignerState.Pending)
+        {
+            return (new Dictionary<string, object?> { ["status"] = "pending", ["durationMs"] = Elapsed() }, null);
+        }
+        catch (Exception ex)
+        {
+            Log.HealthCheckFailed(logger, "gatewaySigner", ex.Message);
+            return (new Dictionary<string, object?> { ["status"] = "failed", ["error"] = ex.GetType().Name, ["durationMs"] = Elapsed() }, null);
+        }
     }
 
     private static async Task<Dictionary<string, object?>> CheckAsync(string name, ILogger logger, Func<CancellationToken, Task> check, CancellationToken cancellationToken)

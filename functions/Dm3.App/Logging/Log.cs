@@ -12,6 +12,18 @@ internal static partial class Log
     [LoggerMessage(EventId = 1002, Level = LogLevel.Warning, Message = "Using generated development keys from {Path}; configure real keys outside development")]
     public static partial void DevKeysInUse(ILogger logger, string path);
 
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Information, Message = "Start-up: listening {ListeningMs} ms after Main ({ProcessMs} ms after process start): configuration {ConfigureMs} ms, services {BuildMs} ms, endpoints {MapMs} ms, server start {ServerMs} ms")]
+    public static partial void StartupTiming(ILogger logger, long listeningMs, long processMs, long configureMs, long buildMs, long mapMs, long serverMs);
+
+    [LoggerMessage(EventId = 1004, Level = LogLevel.Information, Message = "Warm-up done {WarmupMs} ms after listening: {EndpointCount} endpoints built")]
+    public static partial void WarmupDone(ILogger logger, long warmupMs, int endpointCount);
+
+    [LoggerMessage(EventId = 1005, Level = LogLevel.Warning, Message = "Warm-up step {Step} failed: {Reason}")]
+    public static partial void WarmupFailed(ILogger logger, string step, string reason);
+
+    [LoggerMessage(EventId = 1006, Level = LogLevel.Error, Message = "Gateway signer key {KeyId} could not be read; gateway responses fail until it can: {Reason}")]
+    public static partial void SignerReadFailed(ILogger logger, string keyId, string reason);
+
     [LoggerMessage(EventId = 1010, Level = LogLevel.Information, Message = "Storage ready: {TableCount} tables, {QueueCount} queues")]
     public static partial void StorageReady(ILogger logger, int tableCount, int queueCount);
 

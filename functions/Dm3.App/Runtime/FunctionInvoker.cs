@@ -7,7 +7,7 @@ namespace Dm3.App.Runtime;
 
 public enum InvocationStatus
 {
-    /// <summary>The handler ran and completed; the id is recorded as processed.</summary>
+    /// <summary>The handler ran and completed; the id is recorded as processed (unless the function is <see cref="QueueFunction.Idempotent"/>).</summary>
     Completed,
 
     /// <summary>The id was already processed by this function; the handler was not run.</summary>
@@ -27,7 +27,9 @@ public sealed record InvocationOutcome(InvocationStatus Status, string? Pipeline
 
 /// <summary>
 /// Runs queue and timer handlers for both paths (the host's invocation endpoints and the standalone pump / timers),
-/// with the processed-id check that makes a completed message a no-op when it is delivered again.
+/// with the processed-id check that makes a completed message a no-op when it is delivered again. Functions declared
+/// <see cref="QueueFunction.Idempotent"/> skip that check and record (they guard their effects themselves); the
+/// in-process wait for a running duplicate applies to every function.
 /// </summary>
 public sealed class FunctionInvoker(
     IServiceScopeFactory scopes,
@@ -72,7 +74,7 @@ public sealed class FunctionInvoker(
         try
         {
             await readiness.WaitAsync(cancellationToken).ConfigureAwait(false);
-            if (await processed.IsCompletedAsync(function.Name, message.Id, cancellationToken).ConfigureAwait(false))
+            if (!function.Idempotent && await processed.IsCompletedAsync(function.Name, message.Id, cancellationToken).ConfigureAwait(false))
             {
                 Log.MessageDuplicate(logger, function.Name, message.Id, context.InvocationId);
                 return new InvocationOutcome(InvocationStatus.AlreadyProcessed, message.Id, null);
@@ -82,7 +84,10 @@ public sealed class FunctionInvoker(
                 var handler = (IQueueHandler)scope.ServiceProvider.GetRequiredService(function.HandlerType);
                 await handler.HandleAsync(message, context, cancellationToken).ConfigureAwait(false);
             }
-            await processed.MarkCompletedAsync(function.Name, message.Id, cancellationToken).ConfigureAwait(false);
+            if (!function.Idempotent)
+            {
+                await processed.MarkCompletedAsync(function.Name, message.Id, cancellationToken).ConfigureAwait(false);
+            }
             Log.MessageCompleted(logger, function.Name, message.Id, context.DequeueCount, context.InvocationId);
             return new InvocationOutcome(InvocationStatus.Completed, message.Id, null);
         }
