@@ -171,16 +171,8 @@ public static class Secp256k1
         {
             r = new BigInteger(1, signature[..32].ToArray());
             s = new BigInteger(1, signature[32..64].ToArray());
-            var v = signature[64];
-            recId = v switch
+            if (!TryRecoveryId(signature[64], out recId, out error))
             {
-                27 or 28 => v - 27,
-                0 or 1 => v,
-                _ => -1,
-            };
-            if (recId < 0)
-            {
-                error = new ProtocolError("secp256k1.bad_v", "The recovery byte v must be 27, 28, 0 or 1.");
                 return false;
             }
         }
@@ -198,9 +190,8 @@ public static class Secp256k1
             return false;
         }
 
-        if (!InRange(r) || !InRange(s))
+        if (!TryCheckScalars(r, s, out error))
         {
-            error = new ProtocolError("secp256k1.out_of_range", "r and s must lie in [1, n−1].");
             return false;
         }
 
@@ -237,8 +228,31 @@ public static class Secp256k1
 
         var r = new BigInteger(1, signature65[..32].ToArray());
         var s = new BigInteger(1, signature65[32..64].ToArray());
-        var v = signature65[64];
-        var recId = v switch
+        if (!TryRecoveryId(signature65[64], out var recId, out error))
+        {
+            return false;
+        }
+
+        if (!TryCheckScalars(r, s, out error))
+        {
+            return false;
+        }
+
+        if (s.CompareTo(HalfN) > 0)
+        {
+            s = N.Subtract(s);
+            recId ^= 1;
+        }
+
+        canonical65 = Compose(r, s, (byte)(27 + recId));
+        error = null;
+        return true;
+    }
+
+    /// <summary>The recovery id of a v byte: 27/28 or 0/1 give 0/1; any other v is rejected.</summary>
+    private static bool TryRecoveryId(byte v, out int recId, [NotNullWhen(false)] out ProtocolError? error)
+    {
+        recId = v switch
         {
             27 or 28 => v - 27,
             0 or 1 => v,
@@ -250,19 +264,19 @@ public static class Secp256k1
             return false;
         }
 
+        error = null;
+        return true;
+    }
+
+    /// <summary>Rejects r or s equal to 0 or ≥ n.</summary>
+    private static bool TryCheckScalars(BigInteger r, BigInteger s, [NotNullWhen(false)] out ProtocolError? error)
+    {
         if (!InRange(r) || !InRange(s))
         {
             error = new ProtocolError("secp256k1.out_of_range", "r and s must lie in [1, n−1].");
             return false;
         }
 
-        if (s.CompareTo(HalfN) > 0)
-        {
-            s = N.Subtract(s);
-            recId ^= 1;
-        }
-
-        canonical65 = Compose(r, s, (byte)(27 + recId));
         error = null;
         return true;
     }

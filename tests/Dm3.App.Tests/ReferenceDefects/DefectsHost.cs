@@ -74,7 +74,7 @@ internal sealed class DefectsHost : WebApplicationFactory<Program>
         }
     }
 
-    public ManualTestClock Clock { get; } = new();
+    public Delivery.Support.TestClock Clock { get; } = new();
 
     public CapturingLoggerProvider Logs { get; } = new();
 
@@ -117,16 +117,6 @@ internal sealed class DefectsHost : WebApplicationFactory<Program>
             services.AddSingleton<ILoggerProvider>(Logs);
         });
     }
-}
-
-/// <summary>A clock shared by the app and the test: the real time in whole seconds, advanced on demand.</summary>
-internal sealed class ManualTestClock : TimeProvider
-{
-    private long _ticks = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds()).UtcTicks;
-
-    public override DateTimeOffset GetUtcNow() => new(Interlocked.Read(ref _ticks), TimeSpan.Zero);
-
-    public void Advance(TimeSpan by) => Interlocked.Add(ref _ticks, by.Ticks);
 }
 
 /// <summary>Records every log entry: category, level, the formatted message, every structured value, scopes and exceptions.</summary>

@@ -1,22 +1,22 @@
-using System.Net.Sockets;
 using System.Security.Cryptography;
-using Dm3.Adapters.Auth;
 using Dm3.Adapters.Queues;
 using Dm3.Adapters.Resilience;
 using Dm3.Adapters.Storage;
 using Dm3.Adapters.Tables;
+using Dm3.Adapters.Tests.Support;
 
 namespace Dm3.App.Tests.Runtime.Support;
 
 /// <summary>
-/// Azurite for the runtime tests: endpoints from DM3_TEST_TABLE_ENDPOINT / DM3_TEST_QUEUE_ENDPOINT (defaults
-/// 127.0.0.1:10002 / :10001, account devstoreaccount1). Unreachable Azurite fails the tests loudly, never skips.
+/// Azurite for the runtime tests, on top of the shared <see cref="Azurite"/> helper (linked from Dm3.Adapters.Tests):
+/// endpoints from DM3_TEST_TABLE_ENDPOINT / DM3_TEST_QUEUE_ENDPOINT (defaults 127.0.0.1:10002 / :10001, account
+/// devstoreaccount1). Unreachable Azurite fails the tests loudly, never skips.
 /// </summary>
 internal static class TestStorage
 {
-    public static Uri TableEndpoint { get; } = new(Env("DM3_TEST_TABLE_ENDPOINT") ?? "http://127.0.0.1:10002/devstoreaccount1");
+    public static Uri TableEndpoint => Azurite.TableEndpoint;
 
-    public static Uri QueueEndpoint { get; } = new(Env("DM3_TEST_QUEUE_ENDPOINT") ?? "http://127.0.0.1:10001/devstoreaccount1");
+    public static Uri QueueEndpoint => Azurite.QueueEndpoint;
 
     public static string ConnectionString => ConnectionStringFor(TableEndpoint, QueueEndpoint);
 
@@ -34,26 +34,7 @@ internal static class TestStorage
 
     public static void EnsureReachable() => EnsureReachable(TableEndpoint, QueueEndpoint);
 
-    public static void EnsureReachable(params Uri[] endpoints)
-    {
-        foreach (var endpoint in endpoints)
-        {
-            try
-            {
-                using var tcp = new TcpClient();
-                if (!tcp.ConnectAsync(endpoint.Host, endpoint.Port).Wait(TimeSpan.FromSeconds(5)))
-                {
-                    throw new TimeoutException("connect timed out");
-                }
-            }
-            catch (Exception ex)
-            {
-                throw new InvalidOperationException(
-                    $"Azurite is not reachable at {endpoint} ({ex.GetBaseException().Message}). Start Azurite and set " +
-                    "DM3_TEST_TABLE_ENDPOINT / DM3_TEST_QUEUE_ENDPOINT. The runtime tests never skip.", ex);
-            }
-        }
-    }
+    public static void EnsureReachable(params Uri[] endpoints) => Azurite.EnsureReachable(endpoints);
 
     /// <summary>A table prefix: a letter then hex (Storage__TablePrefix allows letters and digits, max 20).</summary>
     public static string NewTablePrefix(string tag) => tag + Convert.ToHexString(RandomNumberGenerator.GetBytes(4)).ToLowerInvariant();
@@ -62,18 +43,10 @@ internal static class TestStorage
     public static string NewQueuePrefix(string tag) => tag + Convert.ToHexString(RandomNumberGenerator.GetBytes(4)).ToLowerInvariant() + "-";
 
     public static TableStorageClient Tables(HttpClient http, Uri? endpoint = null) =>
-        new(http, new TableStorageOptions(endpoint ?? TableEndpoint,
-            new SharedKeyAuthorizer(StorageConnection.DevelopmentAccountName, Convert.FromBase64String(StorageConnection.DevelopmentAccountKey), SharedKeyScheme.Table))
-        {
-            Resilience = FastRetries,
-        });
+        Azurite.CreateTableClient(http, endpoint: endpoint, resilience: FastRetries);
 
     public static StorageQueueClient Queues(HttpClient http, Uri? endpoint = null) =>
-        new(http, new QueueStorageOptions(endpoint ?? QueueEndpoint,
-            new SharedKeyAuthorizer(StorageConnection.DevelopmentAccountName, Convert.FromBase64String(StorageConnection.DevelopmentAccountKey), SharedKeyScheme.BlobQueue))
-        {
-            Resilience = FastRetries,
-        });
+        Azurite.CreateQueueClient(http, endpoint, FastRetries);
 
     /// <summary>Polls until <paramref name="condition"/> holds or the timeout ends (then fails with <paramref name="what"/>).</summary>
     public static async Task<T> EventuallyAsync<T>(Func<Task<T?>> probe, TimeSpan timeout, string what)
@@ -93,6 +66,4 @@ internal static class TestStorage
             await Task.Delay(100);
         }
     }
-
-    private static string? Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : null;
 }
