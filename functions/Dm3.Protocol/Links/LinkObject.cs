@@ -30,6 +30,17 @@ public sealed record LinkObject(
     private static readonly string[] Members =
         ["version", "profileName", "profileHash", "linkMessage", "signature", "origin", "profilePrivateKey", "walletPrivateKey", "nonce", "attestation"];
 
+    /// <summary>Never prints the private keys (wire formats §14.6): the generated record ToString would.</summary>
+    private bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        builder.Append("ProfileName = ").Append(ProfileName)
+            .Append(", ProfileHash = ").Append(ProfileHash)
+            .Append(", Origin = ").Append(Origin)
+            .Append(", HasKeys = ").Append(ProfilePrivateKey is not null || WalletPrivateKey is not null)
+            .Append(", HasAttestation = ").Append(Attestation is not null);
+        return true;
+    }
+
     /// <summary>LINK (LSP → main): the owner-signed Link Message plus the LSP's keys.</summary>
     public static LinkObject ForLink(string linkMessageText, string walletSignatureHex, string origin, ReadOnlySpan<byte> profileSeed32,
         ReadOnlySpan<byte> walletPrivateKey32, string? creationNonce)
@@ -239,6 +250,13 @@ public sealed record LinkObject(
                 }
 
                 keysExpected = message.Type == LinkMessageType.LinkRecover;
+                if (Attestation is not null
+                    && (!string.Equals(Attestation.LinkedProfile, ProfileName, StringComparison.Ordinal)
+                        || !string.Equals(Attestation.LinkedProfileHash, ProfileHash, StringComparison.Ordinal)))
+                {
+                    return Invalid("attestation must name this link's profileName and profileHash.");
+                }
+
                 break;
             default:
                 return Invalid("Unknown message type.");

@@ -53,7 +53,21 @@ public sealed record MessageMetadata(
     MessageType Type,
     string? ReferenceMessageHash = null,
     string? ReplyDeliveryInstruction = null,
-    JsonObject? Link = null);
+    JsonObject? Link = null)
+{
+    /// <summary>Never prints <see cref="Link"/>: LINK and LINK_ACCEPT carry private keys there (wire formats §14.6).</summary>
+    private bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        builder.Append("To = ").Append(To)
+            .Append(", From = ").Append(From)
+            .Append(", Timestamp = ").Append(Timestamp)
+            .Append(", Type = ").Append(Type)
+            .Append(", ReferenceMessageHash = ").Append(ReferenceMessageHash)
+            .Append(", ReplyDeliveryInstruction = ").Append(ReplyDeliveryInstruction)
+            .Append(", Link = ").Append(Link is null ? "" : "<redacted>");
+        return true;
+    }
+}
 
 /// <summary>
 /// The end-to-end dm3 <c>Message</c> (W§7). Parsed messages keep their JSON tree (<see cref="Json"/>) so that the

@@ -249,6 +249,7 @@ public static class SiweVerifier
             return new ProtocolError("siwe.validity_too_long", "Expiration Time is too far after Issued At.");
         }
 
+        // Only with a validity bound: plain EIP-4361 allows any order (a spruceid positive case has Expiration ≤ Issued At).
         if (expiration is not null && expiration.Value <= issuedAt && expected.MaxValidity is not null)
         {
             return new ProtocolError("siwe.validity_empty", "Expiration Time is not after Issued At.");

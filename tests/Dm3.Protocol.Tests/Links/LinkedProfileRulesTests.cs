@@ -412,4 +412,33 @@ public sealed class LinkedProfileRulesTests
         Assert.Equal("link.attestation_too_large", error.Code);
         Assert.False(new LinkAttestation("alice.eth", LspName, ProfileHash, 1, 2).TryToRecordValue(out _, out error)); // unsigned
     }
+
+    [Fact]
+    public void A_link_accept_attestation_must_name_the_same_profile_and_hash_as_the_link()
+    {
+        var otherHash = "0x" + new string('a', 64);
+        var wrongHash = new LinkAttestation("alice.eth", LspName, otherHash, 1736943600, 1736943600 + 86400).Sign(MainKeys.PrivateKey64);
+        Assert.NotNull(LinkObject.ForAccept(LinkObj(), MainKeys.PrivateKey64, wrongHash).Validate(LinkMessageType.LinkAccept));
+
+        var otherName = LspKeyDerivation.FromEntropy(Enumerable.Repeat((byte)1, 32).ToArray()).LspName(App);
+        var wrongName = new LinkAttestation("alice.eth", otherName, ProfileHash, 1736943600, 1736943600 + 86400).Sign(MainKeys.PrivateKey64);
+        Assert.NotNull(LinkObject.ForAccept(LinkObj(), MainKeys.PrivateKey64, wrongName).Validate(LinkMessageType.LinkAccept));
+    }
+
+    [Fact]
+    public void Link_objects_and_message_metadata_never_print_private_keys()
+    {
+        var link = LinkObj();
+        var text = link.ToString();
+        Assert.DoesNotContain(link.WalletPrivateKey!, text, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain(link.ProfilePrivateKey!, text, StringComparison.Ordinal);
+        Assert.Contains(LspName, text, StringComparison.Ordinal);
+
+        var metadata = new Dm3.Protocol.Messaging.MessageMetadata("alice.eth", LspName, 1, Dm3.Protocol.Messaging.MessageType.Link,
+            Link: (System.Text.Json.Nodes.JsonObject)System.Text.Json.Nodes.JsonNode.Parse(link.ToCanonicalJson())!);
+        var metadataText = metadata.ToString();
+        Assert.DoesNotContain(link.WalletPrivateKey!, metadataText, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain(link.ProfilePrivateKey!, metadataText, StringComparison.Ordinal);
+        Assert.Contains("alice.eth", metadataText, StringComparison.Ordinal);
+    }
 }
