@@ -64,7 +64,7 @@ internal static class DeliveryEndpoints
 
     private static async Task<IResult> IncomingAsync(string name, HttpContext http, Authenticator auth, IncomingMessages incoming, CancellationToken ct)
     {
-        var caller = auth.Authorize(name, http.Request.Headers.Authorization);
+        var caller = await auth.AuthorizeAsync(name, http.Request.Headers.Authorization, ct).ConfigureAwait(false);
         if (!caller.IsOk)
         {
             return DeliveryHttp.Error(caller.Error!);
@@ -82,7 +82,7 @@ internal static class DeliveryEndpoints
 
     private static async Task<IResult> AcknowledgeAsync(string name, HttpRequest request, Authenticator auth, IncomingMessages incoming, CancellationToken ct)
     {
-        var caller = auth.Authorize(name, request.Headers.Authorization);
+        var caller = await auth.AuthorizeAsync(name, request.Headers.Authorization, ct).ConfigureAwait(false);
         if (!caller.IsOk)
         {
             return DeliveryHttp.Error(caller.Error!);

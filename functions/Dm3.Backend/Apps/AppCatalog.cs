@@ -2,6 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using Dm3.Backend.Names;
 using Dm3.Protocol;
 using Dm3.Protocol.Ens;
+using Dm3.Protocol.Siwe;
 
 namespace Dm3.Backend.Apps;
 
@@ -38,18 +39,11 @@ public sealed record AppDefinition(
 /// <summary>An accepted EIP-4361 domain of an app with its URI prefixes and the scopes it may obtain.</summary>
 public sealed record AppDomain(string Host, IReadOnlyList<string> UriPrefixes, IReadOnlySet<string> Scopes)
 {
-    public bool AllowsUri(string uri)
-    {
-        foreach (var prefix in UriPrefixes)
-        {
-            if (uri.StartsWith(prefix, StringComparison.Ordinal))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    /// <summary>
+    /// Whether <paramref name="uri"/> lies under one of <see cref="UriPrefixes"/>, with the same segment-aware rule the
+    /// proof check uses (<c>https://a.com</c> does not allow <c>https://a.com.evil/</c>).
+    /// </summary>
+    public bool AllowsUri(string uri) => UriPrefixes.Any(prefix => SiweVerifier.UriHasPrefix(uri, prefix));
 }
 
 /// <summary>

@@ -1,9 +1,10 @@
 using System.Collections.Concurrent;
+using System.Security.Cryptography;
 
 namespace Dm3.Backend.Ccip;
 
 /// <summary>
-/// Signed gateway answers by (sender, calldata) (decisions §14). An entry is served until its signature's expiry
+/// Signed gateway answers by (sender, calldata) (decisions §14), keyed by sender and calldata hash (<see cref="Key"/>). An entry is served until its signature's expiry
 /// minus 60 s, so a cached answer always has at least a minute of validity left when a client receives it.
 /// Size-bounded: when full, expired entries are swept, and if that frees nothing the cache starts over.
 /// </summary>
@@ -26,8 +27,12 @@ public sealed class GatewayAnswerCache
 
     public int Count => _entries.Count;
 
-    /// <summary>The cache key: lower-case sender and calldata hex, both with <c>0x</c>.</summary>
-    public static string Key(string senderLowerHex, string calldataLowerHex) => string.Concat(senderLowerHex, "/", calldataLowerHex);
+    /// <summary>
+    /// The cache key: the lower-case sender (with <c>0x</c>) and the SHA-256 of the decoded calldata bytes, so a key is
+    /// ~107 characters whatever the calldata size (up to 16 KiB of hex) and hex case does not matter.
+    /// </summary>
+    public static string Key(string senderLowerHex, ReadOnlySpan<byte> calldata) =>
+        string.Concat(senderLowerHex, "/", Convert.ToHexStringLower(SHA256.HashData(calldata)));
 
     /// <summary>The cached HTTP body (UTF-8 JSON) for <paramref name="key"/>, if still servable.</summary>
     public bool TryGet(string key, out byte[] body)

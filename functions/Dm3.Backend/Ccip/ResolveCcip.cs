@@ -67,7 +67,7 @@ public sealed record CcipGatewayResult(CcipStatus Status, byte[]? Body, string? 
 /// The CCIP-Read gateway (EIP-3668, ENSIP-10; wire formats §12, decisions §14–§17). For a configured sender it decodes
 /// the calldata, reads the name's records with one point read (none for the DS name, which comes from configuration),
 /// answers each record query (missing records are signed zero values), signs with the sender's family digest and caches
-/// the answer by (sender, calldata) until its expiry − 60 s. A cache hit costs one dictionary lookup.
+/// the answer by (sender, SHA-256 of the calldata bytes) until its expiry − 60 s. A cache hit costs one dictionary lookup.
 /// </summary>
 public sealed class CcipGateway
 {
@@ -190,15 +190,15 @@ public sealed class CcipGateway
             return CcipGatewayResult.Malformed("calldata has an odd number of hex digits");
         }
 
-        var key = GatewayAnswerCache.Key(sender, IsLowerHex(data) ? data : "0x" + data[2..].ToLowerInvariant());
-        if (_cache.TryGet(key, out var cached))
-        {
-            return new CcipGatewayResult(CcipStatus.Answered, cached, null);
-        }
-
         if (!Hex.TryDecode(data, out var calldata))
         {
             return CcipGatewayResult.Malformed("calldata is not valid hex");
+        }
+
+        var key = GatewayAnswerCache.Key(sender, calldata);
+        if (_cache.TryGet(key, out var cached))
+        {
+            return new CcipGatewayResult(CcipStatus.Answered, cached, null);
         }
 
         if (!CcipRequest.TryDecode(calldata, out var decoded, out var error))

@@ -81,9 +81,11 @@ public sealed class Authenticator(DeliveryDirectory directory, DeliveryStorage s
 
     /// <summary>
     /// Verifies <c>Authorization: Bearer &lt;jwt&gt;</c> for <paramref name="rawName"/>: HS256 with our secret, time
-    /// claims (60 s skew), exactly the auth claims, and <c>account == nameprep(name)</c>. No storage access.
+    /// claims (60 s skew), exactly the auth claims, and <c>account == nameprep(name)</c>; then that the name still
+    /// resolves and its address still has an account, through the hot-path cache (a removed name or account stops its
+    /// tokens within <see cref="DeliveryDirectory.HotPathCacheLifetime"/>; at most two point reads per name per window).
     /// </summary>
-    public DeliveryResult<AuthenticatedName> Authorize(string? rawName, string? authorizationHeader)
+    public async Task<DeliveryResult<AuthenticatedName>> AuthorizeAsync(string? rawName, string? authorizationHeader, CancellationToken cancellationToken)
     {
         const string Bearer = "Bearer ";
         if (authorizationHeader is null || !authorizationHeader.StartsWith(Bearer, StringComparison.OrdinalIgnoreCase))
@@ -106,6 +108,12 @@ public sealed class Authenticator(DeliveryDirectory directory, DeliveryStorage s
         if (!string.Equals(claims.Account, hosted.Value!.Name, StringComparison.Ordinal))
         {
             return new DeliveryError(DeliveryErrorKind.Unauthorized, "auth.other_name", "The token was issued for another name.");
+        }
+
+        var resolved = await directory.ResolveCachedAsync(hosted.Value.Name, cancellationToken).ConfigureAwait(false);
+        if (!resolved.IsOk || !await directory.HasAccountCachedAsync(resolved.Value!.Address, cancellationToken).ConfigureAwait(false))
+        {
+            return new DeliveryError(DeliveryErrorKind.Unauthorized, "auth.no_account", "The name no longer has an account at this delivery service.");
         }
 
         return new AuthenticatedName(hosted.Value.Name, hosted.Value.Address!);

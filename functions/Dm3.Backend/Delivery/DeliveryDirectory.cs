@@ -39,8 +39,28 @@ public sealed class DeliveryDirectory(AppCatalog apps, NameStore names, Delivery
     private const string CreatedAtColumn = "CreatedAt";
     private const string ProfileHashColumn = "ProfileHash";
 
-    /// <summary>nameprep for the names we accept (ASCII only, decisions §18): lower-case.</summary>
-    public static string Normalize(string? name) => (name ?? "").ToLowerInvariant();
+    /// <summary>
+    /// nameprep for the names we accept (ASCII only, decisions §18): A–Z lower-cased, nothing else touched. A name with
+    /// any non-ASCII character is returned unchanged so validation rejects it (culture-aware lower-casing would turn
+    /// U+212A KELVIN SIGN into 'k' and U+0130 into 'i', aliasing other spellings onto our names).
+    /// </summary>
+    public static string Normalize(string? name)
+    {
+        name ??= "";
+        if (name.AsSpan().ContainsAnyExceptInRange('\0', '\x7f') || !name.AsSpan().ContainsAnyInRange('A', 'Z'))
+        {
+            return name;
+        }
+
+        return string.Create(name.Length, name, static (span, source) =>
+        {
+            for (var i = 0; i < source.Length; i++)
+            {
+                var c = source[i];
+                span[i] = c is >= 'A' and <= 'Z' ? (char)(c + ('a' - 'A')) : c;
+            }
+        });
+    }
 
     /// <summary>
     /// Classifies and resolves a name: <see cref="DeliveryErrorKind.InvalidParams"/> for a malformed name,
@@ -112,6 +132,20 @@ public sealed class DeliveryDirectory(AppCatalog apps, NameStore names, Delivery
         }
 
         cache[key] = value;
+    }
+
+    /// <summary>
+    /// True for a name under (or equal to) a parent served here that is not an address name issued here: the DS's own
+    /// name, the parent itself, <c>addr.&lt;P&gt;</c>, <c>foo.&lt;P&gt;</c>… Such a name can never be a hosted sender.
+    /// </summary>
+    public bool IsOwnButNotIssued(string? rawName)
+    {
+        if (apps.TryClassify(Normalize(rawName), out var hosted, out var error))
+        {
+            return hosted.Kind != HostedNameKind.Address || hosted.Address is null;
+        }
+
+        return string.Equals(error.Code, "name.not_issued", StringComparison.Ordinal);
     }
 
     /// <summary>Classifies without reading storage: an address name of a configured app, with its lower-case address.</summary>

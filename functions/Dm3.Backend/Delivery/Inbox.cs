@@ -128,7 +128,11 @@ public sealed class InboxStore(DeliveryStorage storage)
     /// Accepts a checked envelope: one insert-if-absent of the pending row. On a collision (only then) the existing row
     /// is read to tell an idempotent resubmission from a different envelope under the same key.
     /// </summary>
-    public async Task<AcceptStatus> AcceptAsync(EnvelopeRef reference, string submittedEnvelopeJson, string deliveryInformationJson, string receiverName, long acceptedAtMs, CancellationToken cancellationToken)
+    public async Task<AcceptStatus> AcceptAsync(EnvelopeRef reference, string submittedEnvelopeJson, string deliveryInformationJson, string receiverName, long acceptedAtMs, CancellationToken cancellationToken) =>
+        (await AcceptWithETagAsync(reference, submittedEnvelopeJson, deliveryInformationJson, receiverName, acceptedAtMs, cancellationToken).ConfigureAwait(false)).Status;
+
+    /// <summary><see cref="AcceptAsync"/> that also returns the ETag of the row when this call inserted it (<see cref="AcceptStatus.Accepted"/>).</summary>
+    internal async Task<(AcceptStatus Status, string? InsertedETag)> AcceptWithETagAsync(EnvelopeRef reference, string submittedEnvelopeJson, string deliveryInformationJson, string receiverName, long acceptedAtMs, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(reference);
         ArgumentNullException.ThrowIfNull(submittedEnvelopeJson);
@@ -151,7 +155,7 @@ public sealed class InboxStore(DeliveryStorage storage)
             var inserted = await store.InsertAsync(storage.Inbox.Name, entity, cancellationToken).ConfigureAwait(false);
             if (inserted.Status == TableWriteStatus.Ok)
             {
-                return AcceptStatus.Accepted;
+                return (AcceptStatus.Accepted, inserted.ETag);
             }
 
             if (inserted.Status != TableWriteStatus.Conflict)
@@ -162,9 +166,9 @@ public sealed class InboxStore(DeliveryStorage storage)
             var existing = await GetAsync(reference, cancellationToken).ConfigureAwait(false);
             if (existing is not null)
             {
-                return !string.Equals(existing.SubmittedSha256, digest, StringComparison.Ordinal) ? AcceptStatus.Different
+                return (!string.Equals(existing.SubmittedSha256, digest, StringComparison.Ordinal) ? AcceptStatus.Different
                     : existing.Delivered ? AcceptStatus.AlreadyDelivered
-                    : AcceptStatus.StillPending;
+                    : AcceptStatus.StillPending, null);
             }
         }
 
@@ -298,6 +302,13 @@ public sealed class InboxStore(DeliveryStorage storage)
         var filter = ArrivedAtColumn + " lt " + Int64Literal(cutoffMs);
         var page = await store.QueryAsync(storage.Inbox.Name, new TableQuery(filter, ["PartitionKey", "RowKey", StateColumn], QueryPageSize), continuation, cancellationToken).ConfigureAwait(false);
         return (page.Items.Select(e => (e.PartitionKey, e.RowKey, e.GetString(StateColumn) == Delivered, e.ETag ?? "*")).ToList(), page.Continuation);
+    }
+
+    /// <summary>Removes a pending row this service inserted but could not announce, unless it changed since (ETag).</summary>
+    internal async Task<bool> WithdrawAsync(EnvelopeRef reference, string insertedETag, CancellationToken cancellationToken)
+    {
+        var store = await storage.Inbox.ReadyAsync(cancellationToken).ConfigureAwait(false);
+        return await DeleteIfPresentAsync(store, storage.Inbox.Name, reference.PartitionKey, reference.RowKey, insertedETag, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Deletes a row the sweeper found, unless it changed since (then it is not the row that expired).</summary>

@@ -16,7 +16,7 @@ public sealed record AcknowledgeResult(int Listed, int Deleted);
 /// <summary>
 /// <c>GET /delivery/messages/incoming/{name}</c> (paging per decisions §10: limit 1..1000, default 100; the cursor is
 /// opaque base64url of the last position returned, see <see cref="InboxPosition"/>) and <c>POST /delivery/messages/{name}/syncAcknowledgements/</c>
-/// (point deletes, idempotent). Both run after <see cref="Authenticator.Authorize"/>.
+/// (point deletes, idempotent). Both run after <see cref="Authenticator.AuthorizeAsync"/>.
 /// </summary>
 public sealed class IncomingMessages(InboxStore inbox)
 {

@@ -44,7 +44,8 @@ public sealed record EnvelopeRef(string MessageHash, string ReceiverAddress, str
 /// <item>size: UTF-8 bytes of the canonical envelope ≤ sizeLimit;</item>
 /// <item>deliveryInformation decrypts with the DS X25519 key; <c>to</c> and <c>from</c> are names we accept;</item>
 /// <item>the receiver is hosted here, resolves, and has an account;</item>
-/// <item>the envelope signature, when the sender's name is hosted here (it must then resolve);</item>
+/// <item>the envelope signature, when the sender's name is hosted here (it must then resolve); a sender name under our
+/// parents that is not an issued address name (<c>ds.&lt;P&gt;</c>, <c>&lt;P&gt;</c>, <c>foo.&lt;P&gt;</c>) is refused;</item>
 /// <item>receiver spam rules that need no chain data (decisions §7). dm3's rules (<c>minNonce</c>, <c>minBalance</c>,
 /// <c>minTokenBalance</c>) all read the chain and the message type is encrypted (so <c>notSupportedMessageTypes</c> is
 /// the receiver client's business): there is nothing chain-free to enforce yet; chain rules come with a chain RPC.</item>
@@ -77,7 +78,7 @@ public sealed class MessageSubmission(
 
         var (envelope, info, decrypted, receiver) = checkedEnvelope.Value!;
         var reference = new EnvelopeRef(envelope.MessageHash, receiver.Address, info.From);
-        var accepted = await inbox.AcceptAsync(reference, envelope.CanonicalJson, decrypted.ToCanonicalJson(), receiver.Name,
+        var (accepted, insertedETag) = await inbox.AcceptWithETagAsync(reference, envelope.CanonicalJson, decrypted.ToCanonicalJson(), receiver.Name,
             time.GetUtcNow().ToUnixTimeMilliseconds(), cancellationToken).ConfigureAwait(false);
         switch (accepted)
         {
@@ -90,7 +91,18 @@ public sealed class MessageSubmission(
 
         // A fresh id per announcement (the delivery handler is idempotent by its inbox key, not by this id); the
         // transport's duplicate detection still collapses the publisher's own retries of this one send.
-        await publisher.PublishAsync(queue.Name, new PipelineMessage(Guid.NewGuid().ToString("N"), EnvelopeRef.Kind, reference.ToString()), cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await publisher.PublishAsync(queue.Name, new PipelineMessage(Guid.NewGuid().ToString("N"), EnvelopeRef.Kind, reference.ToString()), cancellationToken).ConfigureAwait(false);
+        }
+        catch when (accepted == AcceptStatus.Accepted && insertedETag is not null)
+        {
+            // The caller is told nothing was accepted (decisions §6): withdraw the row this request inserted (guarded by
+            // the insert's ETag, so a row changed since is left), then let the failure surface.
+            await inbox.WithdrawAsync(reference, insertedETag, CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+
         return reference;
     }
 
@@ -149,12 +161,16 @@ public sealed class MessageSubmission(
         return new CheckedEnvelope(envelope, info, decrypted, receiver.Value);
     }
 
-    /// <summary>Verifies the metadata signature when the sender's name is hosted here; other senders are not checked.</summary>
+    /// <summary>Verifies the metadata signature when the sender's name is hosted here; refuses names under our parents
+    /// that are not issued address names; other (foreign) senders are not checked.</summary>
     private async Task<DeliveryError?> CheckSenderAsync(EncryptionEnvelope envelope, string from, CancellationToken cancellationToken)
     {
         if (!directory.Classify(from).IsOk)
         {
-            return null;
+            return directory.IsOwnButNotIssued(from)
+                ? new DeliveryError(DeliveryErrorKind.InvalidParams, "envelope.sender_not_issued",
+                    "deliveryInformation.from is under a parent name served here but is not an address name issued here, so it can never be a sender.")
+                : null;
         }
 
         var sender = await directory.ResolveCachedAsync(from, cancellationToken).ConfigureAwait(false);

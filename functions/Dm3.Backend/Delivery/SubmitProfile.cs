@@ -8,8 +8,10 @@ public sealed record SubmitProfileResult(string Token, bool Created);
 /// <summary>
 /// <c>POST /profile/{name}</c> (submitUserProfile, wire formats §10.2 with the project rule): the SignedUserProfile must
 /// be signed by the name's owner address AND equal, in canonical form, the profile the name currently resolves to, so
-/// an old signed profile can never roll an account back. Creates the account with default settings if absent;
-/// re-submitting is idempotent and never resets settings. Returns a 1 h token for that name (decisions §9).
+/// an old signed profile can never roll an account back. Creates the account with default settings if absent and then
+/// returns a 1 h token for that name (decisions §9). The profile is public, so posting it proves nothing once the
+/// account exists: a re-submission never resets settings and issues no token (401 <c>profile.account_exists</c>; dm3
+/// clients then fall back to the challenge flow, wire formats §10.1).
 /// <c>GET /profile/{name}</c>: the current profile of a name that has an account here.
 /// </summary>
 public sealed class ProfileSubmission(DeliveryDirectory directory, Authenticator authenticator, TimeProvider time)
@@ -40,8 +42,13 @@ public sealed class ProfileSubmission(DeliveryDirectory directory, Authenticator
                 "The profile is not the one the name currently resolves to; register it with the resolver first.");
         }
 
-        var created = await directory.EnsureAccountAsync(name, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
-        return new SubmitProfileResult(authenticator.IssueToken(name.Name), created);
+        if (!await directory.EnsureAccountAsync(name, time.GetUtcNow(), cancellationToken).ConfigureAwait(false))
+        {
+            return new DeliveryError(DeliveryErrorKind.Unauthorized, "profile.account_exists",
+                "The name already has an account; sign in with the challenge flow (GET/POST /auth/{name}).");
+        }
+
+        return new SubmitProfileResult(authenticator.IssueToken(name.Name), Created: true);
     }
 
     /// <summary>The profile (canonical JSON) of a resolving name that has an account here.</summary>

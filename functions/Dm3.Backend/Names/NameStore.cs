@@ -6,6 +6,10 @@ namespace Dm3.Backend.Names;
 /// <param name="ProfileJson">The canonical JSON of the SignedUserProfile (wire formats §2, §3).</param>
 /// <param name="ProfileHash">sha256 of <paramref name="ProfileJson"/> as 0x-hex (the dm3Hash).</param>
 /// <param name="Link">The published <c>network.dm3.link</c> attestation, if any (written by the linked-profile API).</param>
+/// <param name="Deleted">
+/// A tombstone left by <c>DELETE /resolver/profile/{name}</c>: no profile and no link, but the Version and the last
+/// profile hash survive, so a later claim cannot silently re-create the name with an old signed profile.
+/// </param>
 public sealed record NameRecord(
     string Name,
     string App,
@@ -15,7 +19,13 @@ public sealed record NameRecord(
     long Version,
     DateTimeOffset UpdatedAt,
     string? Link,
-    string? ETag);
+    string? ETag,
+    bool Deleted = false)
+{
+    /// <summary>The tombstone that replaces this record on deletion (same name, app, address, version and hash).</summary>
+    public NameRecord ToTombstone(DateTimeOffset deletedAt) =>
+        this with { ProfileJson = "", Link = null, UpdatedAt = deletedAt, Deleted = true };
+}
 
 /// <summary>Outcome of a guarded write to the Names table.</summary>
 public enum NameWriteStatus { Written, Exists, Stale, Missing }
@@ -34,6 +44,7 @@ public sealed class NameStore
     internal const string VersionColumn = "Version";
     internal const string UpdatedAtColumn = "UpdatedAt";
     internal const string LinkColumn = "Link";
+    internal const string DeletedColumn = "Deleted";
 
     private readonly EnsuredTable _table;
 
@@ -44,7 +55,18 @@ public sealed class NameStore
 
     public string TableName => _table.Name;
 
+    /// <summary>The live record for <paramref name="name"/>; null when absent or deleted (a tombstone resolves as absent).</summary>
     public async Task<NameRecord?> GetAsync(string name, CancellationToken cancellationToken)
+    {
+        var record = await GetIncludingTombstoneAsync(name, cancellationToken).ConfigureAwait(false);
+        return record is { Deleted: false } ? record : null;
+    }
+
+    /// <summary>
+    /// The stored row for <paramref name="name"/> including a tombstone (<see cref="NameRecord.Deleted"/>). Only write
+    /// paths that must guard against re-creating a deleted name use this; every reader uses <see cref="GetAsync"/>.
+    /// </summary>
+    public async Task<NameRecord?> GetIncludingTombstoneAsync(string name, CancellationToken cancellationToken)
     {
         var store = await _table.ReadyAsync(cancellationToken).ConfigureAwait(false);
         var entity = await store.GetAsync(_table.Name, name, "", cancellationToken).ConfigureAwait(false);
@@ -107,6 +129,11 @@ public sealed class NameStore
             properties[LinkColumn] = r.Link;
         }
 
+        if (r.Deleted)
+        {
+            properties[DeletedColumn] = true;
+        }
+
         return new TableEntity(r.Name, "", properties);
     }
 
@@ -119,5 +146,6 @@ public sealed class NameStore
         e.GetInt64(VersionColumn) ?? 0,
         e.GetDateTime(UpdatedAtColumn) ?? DateTimeOffset.UnixEpoch,
         e.GetString(LinkColumn),
-        e.ETag);
+        e.ETag,
+        e.GetBool(DeletedColumn) ?? false);
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using Dm3.Backend.Apps;
 using Dm3.Backend.Names;
@@ -64,6 +65,9 @@ public sealed class NonceService
     public static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(600);
     public static readonly TimeSpan SuggestedMessageLifetime = TimeSpan.FromSeconds(300);
 
+    /// <summary>At most this many expired rows of the same purpose are removed per issuance (no timer function needed).</summary>
+    public const int ExpiredRowsRemovedPerIssue = 8;
+
     private const string AppColumn = "App";
     private const string ExpiresAtColumn = "ExpiresAt";
 
@@ -105,6 +109,7 @@ public sealed class NonceService
             [ExpiresAtColumn] = issued.ValidUntil,
         });
         var store = await _table.ReadyAsync(cancellationToken).ConfigureAwait(false);
+        await RemoveSomeExpiredAsync(store, request.Purpose, now, cancellationToken).ConfigureAwait(false);
         var result = await store.InsertAsync(_table.Name, entity, cancellationToken).ConfigureAwait(false);
         if (!result.IsOk)
         {
@@ -113,6 +118,24 @@ public sealed class NonceService
         }
 
         return IssueNonceResult.Issued(issued);
+    }
+
+    /// <summary>
+    /// Issuance is unauthenticated, so unused nonces would pile up: every issuance deletes up to
+    /// <see cref="ExpiredRowsRemovedPerIssue"/> expired rows of its purpose partition. Issuing therefore removes expired
+    /// rows at least as fast as it creates new ones. A row consumed or removed meanwhile is simply skipped.
+    /// </summary>
+    private async Task RemoveSomeExpiredAsync(ITableStore store, string purpose, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var filter = TableFilter.And(
+            TableFilter.PartitionKeyEquals(purpose),
+            ExpiresAtColumn + " lt datetime'" + now.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffffffZ", CultureInfo.InvariantCulture) + "'");
+        var page = await store.QueryAsync(_table.Name, new TableQuery(filter, ["PartitionKey", "RowKey"], ExpiredRowsRemovedPerIssue), null, cancellationToken).ConfigureAwait(false);
+        foreach (var row in page.Items.Take(ExpiredRowsRemovedPerIssue))
+        {
+            // Ok, NotFound (consumed or removed concurrently) and PreconditionFailed are all fine here.
+            await store.DeleteAsync(_table.Name, row.PartitionKey, row.RowKey, "*", cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>Consumes <paramref name="nonce"/> for (<paramref name="app"/>, <paramref name="purpose"/>) exactly once.</summary>

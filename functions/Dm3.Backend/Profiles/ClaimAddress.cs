@@ -75,8 +75,8 @@ public sealed record ClaimAddressResult(ResolverStatus Status, string? Name, str
 /// Claims <c>&lt;address lower-case&gt;.addr.&lt;P&gt;</c> for a SignedUserProfile signed by that address.
 /// Insert-if-absent; the same profile again is a no-op; a different profile replaces the stored one only with a
 /// wallet proof (nonce purpose <c>profile-update</c>, resource <c>urn:dm3:profile-hash:&lt;new hash&gt;</c>, domain
-/// scope <c>register</c>) and only if the name is unchanged since it was read (If-Match). Success only after a
-/// durable write.
+/// scope <c>register</c>) and only if the name is unchanged since it was read (If-Match). A deleted name (tombstone)
+/// is re-claimed under the same proof rule and If-Match. Success only after a durable write.
 /// </summary>
 public sealed class ClaimAddressHandler
 {
@@ -135,7 +135,7 @@ public sealed class ClaimAddressHandler
             return new ClaimAddressResult(ResolverStatus.Created, name, hash, null);
         }
 
-        var existing = await _names.GetAsync(name, cancellationToken).ConfigureAwait(false);
+        var existing = await _names.GetIncludingTombstoneAsync(name, cancellationToken).ConfigureAwait(false);
         if (existing is null)
         {
             // Deleted between our insert and read: one more insert attempt, then report the race.
@@ -145,15 +145,20 @@ public sealed class ClaimAddressHandler
                 : ClaimAddressResult.Fail(ResolverStatus.Conflict, "claim.concurrent_change", "The name changed while it was being claimed; try again.");
         }
 
-        if (string.Equals(existing.ProfileHash, hash, StringComparison.Ordinal))
+        // A tombstone (deleted name) is never "the same profile again": re-creating it needs a fresh proof, else any old
+        // public signed profile of the address could be replayed to undo the deletion.
+        if (!existing.Deleted && string.Equals(existing.ProfileHash, hash, StringComparison.Ordinal))
         {
             return new ClaimAddressResult(ResolverStatus.Ok, name, hash, null);
         }
 
         if (request.Proof is null)
         {
-            return ClaimAddressResult.Fail(ResolverStatus.Conflict, "claim.name_taken",
-                "The name holds another profile; replacing it needs a wallet proof (see POST /resolver/nonces, purpose profile-update).");
+            return existing.Deleted
+                ? ClaimAddressResult.Fail(ResolverStatus.Conflict, "claim.name_deleted",
+                    "The name was deleted; claiming it again needs a wallet proof (see POST /resolver/nonces, purpose profile-update).")
+                : ClaimAddressResult.Fail(ResolverStatus.Conflict, "claim.name_taken",
+                    "The name holds another profile; replacing it needs a wallet proof (see POST /resolver/nonces, purpose profile-update).");
         }
 
         var requirement = new ProofRequirement(NoncePurposes.ProfileUpdate, ProfileHashResource(hash), RequiredScope);
@@ -163,10 +168,10 @@ public sealed class ClaimAddressHandler
             return ClaimAddressResult.Fail(ResolverStatus.Unauthorized, proofError);
         }
 
-        var replacement = record with { Version = existing.Version + 1, Link = existing.Link };
+        var replacement = record with { Version = existing.Version + 1, Link = existing.Deleted ? null : existing.Link };
         var (replaced, _) = await _names.ReplaceAsync(replacement, existing.ETag ?? "*", cancellationToken).ConfigureAwait(false);
         return replaced == NameWriteStatus.Written
-            ? new ClaimAddressResult(ResolverStatus.Ok, name, hash, null)
+            ? new ClaimAddressResult(existing.Deleted ? ResolverStatus.Created : ResolverStatus.Ok, name, hash, null)
             : ClaimAddressResult.Fail(ResolverStatus.Conflict, "claim.concurrent_change", "The name changed while it was being replaced; try again.");
     }
 }

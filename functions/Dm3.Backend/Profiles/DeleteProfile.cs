@@ -26,9 +26,12 @@ public sealed record DeleteProfileResult(ResolverStatus Status, ProtocolError? E
 
 /// <summary>
 /// Deletes an address name given a wallet proof by the name's address (nonce purpose <c>profile-delete</c>, resource
-/// <c>urn:dm3:profile-delete:&lt;name&gt;</c>, domain scope <c>delete</c>); guarded by the stored ETag.
+/// <c>urn:dm3:profile-delete:&lt;name&gt;</c>, domain scope <c>delete</c>); guarded by the stored ETag. The row is
+/// replaced by a tombstone (no profile, same Version and last profile hash) rather than removed, so re-creating the
+/// name needs a fresh wallet proof (<see cref="ClaimAddressHandler"/>) and an old public signed profile cannot be
+/// replayed to roll the name back.
 /// </summary>
-public sealed class DeleteProfileHandler(AppCatalog apps, NameStore names, WalletProofVerifier proofs)
+public sealed class DeleteProfileHandler(AppCatalog apps, NameStore names, WalletProofVerifier proofs, TimeProvider time)
 {
     public const string RequiredScope = "delete";
 
@@ -66,7 +69,7 @@ public sealed class DeleteProfileHandler(AppCatalog apps, NameStore names, Walle
             return new DeleteProfileResult(ResolverStatus.Unauthorized, proofError);
         }
 
-        var deleted = await names.DeleteAsync(hosted.Name, record.ETag ?? "*", cancellationToken).ConfigureAwait(false);
+        var (deleted, _) = await names.ReplaceAsync(record.ToTombstone(time.GetUtcNow()), record.ETag ?? "*", cancellationToken).ConfigureAwait(false);
         return deleted switch
         {
             NameWriteStatus.Written => new DeleteProfileResult(ResolverStatus.Deleted, null),

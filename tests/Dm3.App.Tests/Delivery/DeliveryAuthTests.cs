@@ -41,7 +41,7 @@ public sealed class DeliveryAuthTests(DeliveryAuthFixture fixture) : IClassFixtu
     }
 
     [Fact]
-    public async Task Submitting_the_current_profile_returns_a_token_for_that_name_and_creates_the_account_once()
+    public async Task Submitting_the_current_profile_creates_the_account_once_and_only_that_first_submission_gets_a_token()
     {
         var user = new TestUser();
         var token = await DeliveryKit.RegisterAsync(Client, user);
@@ -55,13 +55,58 @@ public sealed class DeliveryAuthTests(DeliveryAuthFixture fixture) : IClassFixtu
         var account = await Host.Tables.GetAsync(Host.Table("Accounts"), user.Address, "", CancellationToken.None);
         Assert.NotNull(account);
 
-        // Re-submitting is idempotent: same account row (not reset), a fresh valid token.
+        // The profile is public: re-submitting it once the account exists issues no token (401, use the challenge
+        // flow) and leaves the account row as it was (not reset).
         Host.Clock.Advance(TimeSpan.FromSeconds(5));
         var again = await Client.PostAsync($"/profile/{user.Name}", DeliveryKit.Json(user.Profile.ToCanonicalJson()));
-        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, again.StatusCode);
+        var refusal = JsonNode.Parse(await again.Content.ReadAsStringAsync())!.AsObject();
+        Assert.Equal("profile.account_exists", (string?)refusal["code"]);
+        Assert.Contains("/auth/", (string?)refusal["error"], StringComparison.Ordinal);
+        Assert.Equal(2, refusal.Count);
         var after = await Host.Tables.GetAsync(Host.Table("Accounts"), user.Address, "", CancellationToken.None);
         Assert.Equal(account.ETag, after!.ETag);
         Assert.Equal(account.GetDateTime("CreatedAt"), after.GetDateTime("CreatedAt"));
+    }
+
+    [Fact]
+    public async Task Anyone_posting_the_public_profile_of_an_existing_account_cannot_read_or_acknowledge_its_inbox()
+    {
+        var (alice, bob) = (new TestUser(), new TestUser());
+        await DeliveryKit.RegisterAsync(Client, alice);
+        await DeliveryKit.RegisterAsync(Client, bob);
+        var envelope = DeliveryKit.Envelope(alice, bob, Host.DsEncryptionPublicKey, text: "private");
+        Assert.Equal("OK", (string?)(await DeliveryKit.RpcAsync(Client, DeliveryKit.SubmitCall(envelope.Json.ToJsonString()))).Body["result"]);
+
+        // The attacker fetches bob's current (public) profile and posts it back.
+        var publicProfile = await (await Client.GetAsync($"/profile/{bob.Name}")).Content.ReadAsStringAsync();
+        var attempt = await Client.PostAsync($"/profile/{bob.Name}", DeliveryKit.Json(publicProfile));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, attempt.StatusCode);
+        var body = await attempt.Content.ReadAsStringAsync();
+        Assert.Equal("profile.account_exists", (string?)JsonNode.Parse(body)!["code"]);
+        Assert.DoesNotContain("eyJ", body, StringComparison.Ordinal);
+        Assert.Single(await Host.RowsAsync("Inbox", $"PartitionKey eq '{bob.Address}'"));
+
+        // The owner still gets in through the challenge flow.
+        Assert.Equal(HttpStatusCode.OK, (await DeliveryKit.LoginAsync(Client, bob.Name, bob.Keys.SigningPrivateKey)).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_token_stops_working_once_its_account_is_gone_within_the_cache_window()
+    {
+        var user = new TestUser();
+        var token = await DeliveryKit.RegisterAsync(Client, user);
+        Assert.Equal(HttpStatusCode.OK, (await DeliveryKit.IncomingAsync(Client, user, token)).Status);
+
+        var account = await Host.Tables.GetAsync(Host.Table("Accounts"), user.Address, "", CancellationToken.None);
+        Assert.True((await Host.Tables.DeleteAsync(Host.Table("Accounts"), user.Address, "", account!.ETag!, CancellationToken.None)).IsOk);
+        Host.Clock.Advance(DeliveryDirectory.HotPathCacheLifetime + TimeSpan.FromSeconds(1));
+
+        var read = await Client.SendAsync(DeliveryKit.Authorized(HttpMethod.Get, $"/delivery/messages/incoming/{user.Name}", token));
+        Assert.Equal(HttpStatusCode.Unauthorized, read.StatusCode);
+        Assert.Equal("auth.no_account", await CodeAsync(read));
+        Assert.Equal(HttpStatusCode.Unauthorized, await DeliveryKit.AcknowledgeAsync(Client, user, token, (user.Name, "0x" + new string('a', 64))));
     }
 
     [Fact]

@@ -235,7 +235,7 @@ public sealed class DeliveryFlowTests(DeliveryFlowFixture fixture) : IClassFixtu
         Host.Clock.Advance(TimeSpan.FromMinutes(9));
         var fresh = DeliveryKit.Envelope(alice, bob, Host.DsEncryptionPublicKey, text: "fresh");
         await DeliveryKit.RpcAsync(Client, DeliveryKit.SubmitCall(fresh.Json.ToJsonString()));
-        token = await DeliveryKit.RegisterAsync(Client, bob);
+        token = await DeliveryKit.TokenAsync(Client, bob);
         await WaitForInboxAsync(bob, token, 2);
         Host.Clock.Advance(TimeSpan.FromMinutes(2));
 

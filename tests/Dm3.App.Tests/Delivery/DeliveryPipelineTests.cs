@@ -110,7 +110,7 @@ public sealed class DeliveryPipelineTests(DeliveryPipelineFixture fixture, ITest
         Assert.Equal(Count, inbox.Select(r => (r.PartitionKey, r.RowKey)).Distinct().Count());
         foreach (var receiver in receivers)
         {
-            var token = await DeliveryKit.RegisterAsync(client, receiver);
+            var token = await DeliveryKit.TokenAsync(client, receiver);
             var page = await DeliveryKit.IncomingAsync(client, receiver, token, "?limit=1000");
             Assert.Equal(Count / 10, page.Envelopes!.Count);
             Assert.Null(page.NextCursor);

@@ -110,7 +110,7 @@ public sealed class DeliveryRpcTests(DeliveryRpcFixture fixture) : IClassFixture
         Assert.Equal(fixture.Bob.Address, row.PartitionKey);
         Assert.Equal("pending", row.GetString("State"));
         Assert.Equal(envelope.CanonicalJson, row.GetString("Envelope"));
-        Assert.DoesNotContain((await DeliveryKit.IncomingAsync(Client, fixture.Bob, await DeliveryKit.RegisterAsync(Client, fixture.Bob))).Envelopes!,
+        Assert.DoesNotContain((await DeliveryKit.IncomingAsync(Client, fixture.Bob, await DeliveryKit.TokenAsync(Client, fixture.Bob))).Envelopes!,
             e => (string?)e!["metadata"]!["messageHash"] == envelope.MessageHash);
         var added = (await QueueTextsAsync()).Except(before).ToList();
         var message = JsonNode.Parse(Assert.Single(added))!;
@@ -163,6 +163,24 @@ public sealed class DeliveryRpcTests(DeliveryRpcFixture fixture) : IClassFixture
         Assert.Equal((HttpStatusCode.OK, "OK"), (status, (string?)body["result"]));
     }
 
+    [Theory]
+    [InlineData("ds.myapp.eth")]
+    [InlineData("myapp.eth")]
+    [InlineData("foo.myapp.eth")]
+    [InlineData("addr.myapp.eth")]
+    [InlineData("Foo.Addr.MyApp.eth")]
+    public async Task A_sender_name_under_our_parent_that_is_not_an_issued_address_name_is_refused(string from)
+    {
+        var outsider = new TestUser();
+        var message = Message.CreateSigned(new MessageMetadata(fixture.Bob.Name, from, 1_700_000_000_000, MessageType.New), "hi " + from, null, outsider.Keys.SigningPrivateKey);
+        var envelope = EnvelopeBuilder.Build(message, fixture.Bob.Keys.EncryptionPublicKey, Host.DsEncryptionPublicKey, outsider.Keys.SigningPrivateKey);
+
+        var (status, body) = await DeliveryKit.RpcAsync(Client, DeliveryKit.SubmitCall(envelope.Json.ToJsonString()));
+
+        Assert.Equal((HttpStatusCode.BadRequest, -32602, "envelope.sender_not_issued"), (status, DeliveryKit.ErrorCode(body), (string?)body["error"]!["data"]!["reason"]));
+        Assert.Empty(await Host.RowsAsync("Inbox", $"RowKey eq '{DeliveryDirectory.Normalize(from)}|{envelope.MessageHash}'"));
+    }
+
     [Fact]
     public async Task Running_the_delivery_handler_repeatedly_and_concurrently_stores_one_envelope_with_one_postmark()
     {
@@ -201,7 +219,7 @@ public sealed class DeliveryRpcTests(DeliveryRpcFixture fixture) : IClassFixture
         var (alice, bob) = (fixture.Alice, fixture.Bob);
         var envelope = DeliveryKit.Envelope(alice, bob, Host.DsEncryptionPublicKey, text: "already read elsewhere");
         Assert.Equal("OK", (string?)(await DeliveryKit.RpcAsync(Client, DeliveryKit.SubmitCall(envelope.Json.ToJsonString()))).Body["result"]);
-        var token = await DeliveryKit.RegisterAsync(Client, bob);
+        var token = await DeliveryKit.TokenAsync(Client, bob);
 
         Assert.Equal(HttpStatusCode.OK, await DeliveryKit.AcknowledgeAsync(Client, bob, token, (alice.Name, envelope.MessageHash)));
         await DeliverAsync("late", $"{envelope.MessageHash}|{bob.Address}|{alice.Name}");

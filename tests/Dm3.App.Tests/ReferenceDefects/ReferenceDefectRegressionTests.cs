@@ -111,7 +111,14 @@ public sealed class ReferenceDefectRegressionTests(ReferenceDefectFixture fixtur
         var proof = Profiles.ResolverTestKit.Proof(wallet, nonce, DeleteProfileHandler.DeleteResource(user.Name), Host.Clock.GetUtcNow(), DefectsHost.Domain);
         Assert.Equal(HttpStatusCode.NoContent, (await DeleteAsync(user.Name, proof)).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await Client.GetAsync("/resolver/profile/" + user.Address)).StatusCode);
-        await DeliveryKit.ClaimAsync(Client, user);
+
+        // The deleted name is a tombstone: replaying the old (public) signed profile does not re-create it; the wallet must
+        // authorise the re-creation like a replacement (decisions §13).
+        var reclaim = Profiles.ResolverTestKit.ClaimBody(user.Profile, wallet.Checksum, "addr." + Parent);
+        Assert.Equal(HttpStatusCode.Conflict, (await Client.PostAsync("/resolver/profile/address", DeliveryKit.Json(reclaim.DeepClone()))).StatusCode);
+        var updateNonce = await Profiles.ResolverTestKit.IssueNonceAsync(Client, NoncePurposes.ProfileUpdate, Parent);
+        reclaim["proof"] = Profiles.ResolverTestKit.Proof(wallet, updateNonce, ClaimAddressHandler.ProfileHashResource(user.Profile.Dm3Hash), Host.Clock.GetUtcNow(), DefectsHost.Domain);
+        Assert.Equal(HttpStatusCode.Created, (await Client.PostAsync("/resolver/profile/address", DeliveryKit.Json(reclaim))).StatusCode);
 
         var replay = await DeleteAsync(user.Name, proof);
 
@@ -366,7 +373,8 @@ public sealed class ReferenceDefectRegressionTests(ReferenceDefectFixture fixtur
 
         Assert.Equal(HttpStatusCode.Conflict, replay.StatusCode);
         Assert.Equal(newer.ToCanonicalJson(), await (await Client.GetAsync($"/profile/{user.Name}")).Content.ReadAsStringAsync());
-        Assert.Equal(HttpStatusCode.OK, (await Client.PostAsync($"/profile/{user.Name}", DeliveryKit.Json(newer.ToCanonicalJson()))).StatusCode);
+        // Even the current profile gets no token once the account exists (it is public): the challenge flow is the way in.
+        Assert.Equal(HttpStatusCode.Unauthorized, (await Client.PostAsync($"/profile/{user.Name}", DeliveryKit.Json(newer.ToCanonicalJson()))).StatusCode);
     }
 
     // ------------------------------------------------------------------ 8. 4xx for unsupported keys, 0x for missing records

@@ -75,6 +75,14 @@ internal static class DeliveryKit
         return JsonSerializer.Deserialize<string>(await response.Content.ReadAsStringAsync())!;
     }
 
+    /// <summary>A fresh token for a user whose account exists (the challenge flow; POST /profile issues one only on sign-up).</summary>
+    public static async Task<string> TokenAsync(HttpClient client, TestUser user)
+    {
+        var response = await LoginAsync(client, user.Name, user.Keys.SigningPrivateKey);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return JsonSerializer.Deserialize<string>(await response.Content.ReadAsStringAsync())!;
+    }
+
     /// <summary>The challenge flow: GET /auth, sign the whole challenge text with the profile key, POST /auth.</summary>
     public static async Task<HttpResponseMessage> LoginAsync(HttpClient client, string name, byte[] signingKey, string? challenge = null)
     {
