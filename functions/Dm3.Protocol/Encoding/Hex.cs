@@ -11,6 +11,29 @@ public static class Hex
         return prefix ? "0x" + hex : hex;
     }
 
+    /// <summary>
+    /// True when <paramref name="text"/> is exactly the canonical spelling <see cref="Encode"/> produces for
+    /// <paramref name="byteLength"/> bytes: "0x" followed by lower-case hex digits. Used where hex text is an id or a
+    /// storage key, so one value has one spelling.
+    /// </summary>
+    public static bool IsCanonical(string? text, int byteLength)
+    {
+        if (text is null || text.Length != 2 + (2 * byteLength) || text[0] != '0' || text[1] != 'x')
+        {
+            return false;
+        }
+
+        foreach (var c in text.AsSpan(2))
+        {
+            if (c is not ((>= '0' and <= '9') or (>= 'a' and <= 'f')))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     /// <summary>Decodes hex text; upper and lower case digits are accepted. Odd length or invalid digits fail.</summary>
     public static bool TryDecode(string? text, [NotNullWhen(true)] out byte[]? bytes, bool requirePrefix = true)
     {

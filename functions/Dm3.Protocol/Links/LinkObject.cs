@@ -299,9 +299,7 @@ public sealed record LinkObject(
     }
 
     /// <summary>"0x" + 64 lower-case hex digits (a sha256 profile hash).</summary>
-    public static bool IsProfileHash(string? text) =>
-        text is { Length: 66 } && text.StartsWith("0x", StringComparison.Ordinal)
-        && text.AsSpan(2).ToString().All(c => c is (>= '0' and <= '9') or (>= 'a' and <= 'f'));
+    public static bool IsProfileHash(string? text) => Hex.IsCanonical(text, 32);
 
     private static bool IsWalletSignatureText(string text) =>
         text.Length == 132 && Hex.TryDecode(text, out var b) && b.Length == 65;

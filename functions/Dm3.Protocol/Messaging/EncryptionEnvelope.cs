@@ -27,17 +27,6 @@ public sealed class EnvelopeMetadata
     private static readonly string[] Required = ["version", "deliveryInformation", "signature"];
     private static readonly string[] Optional = ["encryptionScheme", "messageHash", "encryptedMessageHash"];
 
-    private static bool IsLowerHex32(string value)
-    {
-        if (value.Length != 66 || value[0] != '0' || value[1] != 'x') return false;
-        for (var i = 2; i < value.Length; i++)
-        {
-            var c = value[i];
-            if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-        }
-        return true;
-    }
-
     private EnvelopeMetadata(JsonObject json, string version, string? encryptionScheme, string? encryptedDeliveryInformation, DeliveryInformation? deliveryInformation, MessageHashField hashField, string hash, string signature)
     {
         Json = json;
@@ -116,7 +105,7 @@ public sealed class EnvelopeMetadata
 
         // The hash is the envelope's storage and acknowledgement id, so only its one canonical spelling is accepted
         // (the dm3 libraries emit lower-case hex): "0x" + 64 lower-case hex digits.
-        if (!IsLowerHex32(hash))
+        if (!Hex.IsCanonical(hash, 32))
         {
             error = new ProtocolError($"{What}.bad_hash", $"{member} must be 0x followed by 64 lower-case hex digits.");
             return false;
