@@ -1,8 +1,8 @@
 using System.Security.Cryptography;
-using Dm3.Adapters.Auth;
 using Dm3.Adapters.KeyVault;
-using Dm3.Adapters.Storage;
+using Dm3.Adapters.Resilience;
 using Dm3.Adapters.Tables;
+using Dm3.Adapters.Tests.Support;
 using Dm3.App.Tests.Profiles;
 using Dm3.Backend.Apps;
 using Dm3.Backend.Ccip;
@@ -93,20 +93,8 @@ public sealed class GatewayPropertyTests : IDisposable
 
     private static TableStorageClient AzuriteTables(HttpClient http)
     {
-        var endpoint = new Uri(Environment.GetEnvironmentVariable("DM3_TEST_TABLE_ENDPOINT") is { Length: > 0 } e ? e : "http://127.0.0.1:10002/devstoreaccount1");
-        try
-        {
-            using var tcp = new System.Net.Sockets.TcpClient();
-            tcp.Connect(endpoint.Host, endpoint.Port);
-        }
-        catch (System.Net.Sockets.SocketException ex)
-        {
-            throw new InvalidOperationException($"Azurite is not reachable at {endpoint} (set DM3_TEST_TABLE_ENDPOINT or start Azurite): {ex.Message}", ex);
-        }
-
-        var authorizer = new SharedKeyAuthorizer(
-            StorageConnection.DevelopmentAccountName, Convert.FromBase64String(StorageConnection.DevelopmentAccountKey), SharedKeyScheme.Table);
-        return new TableStorageClient(http, new TableStorageOptions(endpoint, authorizer));
+        Azurite.EnsureReachable(Azurite.TableEndpoint);
+        return Azurite.CreateTableClient(http, resilience: new ResilienceOptions());
     }
 
     private static byte[] Resolve(CcipGateway gateway, ResolverFamily family, string sender, string name, byte[] inner)

@@ -1,7 +1,7 @@
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using Dm3.Adapters.KeyVault;
 using Dm3.Adapters.Storage;
+using Dm3.Adapters.Tests.Support;
 using Dm3.Backend.Signing;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -49,7 +49,7 @@ public sealed class ResolverHost : WebApplicationFactory<Program>
     {
         var table = Environment.GetEnvironmentVariable("DM3_TEST_TABLE_ENDPOINT") ?? "http://127.0.0.1:10002/devstoreaccount1";
         var queue = Environment.GetEnvironmentVariable("DM3_TEST_QUEUE_ENDPOINT") ?? "http://127.0.0.1:10001/devstoreaccount1";
-        EnsureReachable(table);
+        Azurite.EnsureReachable(new Uri(table));
         SignerKey = signerKey ?? RandomKey();
         DsSigningSeed = RandomNumberGenerator.GetBytes(32);
         DsEncryptionKey = RandomNumberGenerator.GetBytes(32);
@@ -123,21 +123,6 @@ public sealed class ResolverHost : WebApplicationFactory<Program>
             {
                 return key;
             }
-        }
-    }
-
-    private static void EnsureReachable(string endpoint)
-    {
-        var uri = new Uri(endpoint);
-        try
-        {
-            using var client = new TcpClient();
-            client.Connect(uri.Host, uri.Port);
-        }
-        catch (SocketException ex)
-        {
-            throw new InvalidOperationException(
-                $"Azurite is not reachable at {endpoint} (set DM3_TEST_TABLE_ENDPOINT / DM3_TEST_QUEUE_ENDPOINT or start Azurite): {ex.Message}", ex);
         }
     }
 }
