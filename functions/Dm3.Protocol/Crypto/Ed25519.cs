@@ -1,18 +1,26 @@
-using Dm3.Protocol.Crypto.Native;
+using System.Security.Cryptography;
+using Dm3.Protocol.Crypto.Providers;
 using Dm3.Protocol.Encoding;
 
 namespace Dm3.Protocol.Crypto;
 
 /// <summary>
 /// Pure Ed25519 (RFC 8032) with the libsodium key layout: private key (64 bytes) = seed ‖ public key.
-/// Runs on OpenSSL when available (see <see cref="CryptoBackend"/>), else on BouncyCastle, with identical results.
-/// Verification is strict in both and accepts exactly what libsodium's <c>crypto_sign_verify_detached</c> accepts
+/// The curve arithmetic comes from the installed <see cref="ICryptoProvider"/> (libsodium or BouncyCastle).
+/// Verification is strict whatever the provider and accepts exactly what libsodium's <c>crypto_sign_verify_detached</c> accepts
 /// (dm3 signs and verifies with libsodium): S must be below the group order L; R and A must be canonical encodings
 /// (y &lt; p, and no "negative zero" x); neither A nor R may be a small-order point (see
 /// <see cref="SmallOrderEncodings"/>); and the equation is checked cofactorless.
 /// </summary>
 public static class Ed25519
 {
+    private static readonly byte[] CacheDomain = "dm3/ed25519-signing"u8.ToArray();
+    private static readonly object Validated = new();
+
+    // Fingerprints of signing keys whose public half was already checked against the seed on this thread.
+    [ThreadStatic]
+    private static KeyCache<object>? t_validatedKeys;
+
     // 2^255 − 19 and the group order L = 2^252 + 27742317777372353535851937790883648493, little-endian.
     private static ReadOnlySpan<byte> FieldPrime =>
     [
@@ -60,14 +68,7 @@ public static class Ed25519
         }
 
         var publicKey = new byte[32];
-        if (CryptoBackend.UseNative)
-        {
-            NativeEd25519.PublicKeyFromSeed(seed32, publicKey);
-        }
-        else
-        {
-            ManagedEd25519.PublicKeyFromSeed(seed32, publicKey);
-        }
+        CryptoProvider.Current.Ed25519PublicKey(seed32, publicKey);
 
         var privateKey = new byte[64];
         seed32.CopyTo(privateKey);
@@ -87,16 +88,10 @@ public static class Ed25519
             throw new ArgumentException("An Ed25519 private key is 64 bytes (seed ‖ public key).", nameof(privateKey64));
         }
 
+        var provider = CryptoProvider.Current;
+        RequireMatchingHalves(provider, privateKey64);
         var signature = new byte[64];
-        if (CryptoBackend.UseNative)
-        {
-            NativeEd25519.Sign(privateKey64, message, signature);
-        }
-        else
-        {
-            ManagedEd25519.Sign(privateKey64, message, signature);
-        }
-
+        provider.Ed25519Sign(privateKey64, message, signature);
         return signature;
     }
 
@@ -108,20 +103,39 @@ public static class Ed25519
             return false;
         }
 
-        return VerifyWith(CryptoBackend.UseNative, publicKey32, message, signature64);
+        return VerifyWith(CryptoProvider.Current, publicKey32, message, signature64);
     }
 
     /// <summary>
-    /// Verification on a chosen backend (lengths already checked); the backend-equivalence tests call it with both.
-    /// The encoding and small-order rules are applied here, in front of either backend, so both refuse the same inputs.
+    /// Verification on a chosen provider (lengths already checked); the provider-equivalence tests call it with each.
+    /// The encoding and small-order rules are applied here, in front of every provider, so all refuse the same inputs.
     /// </summary>
-    internal static bool VerifyWith(bool native, ReadOnlySpan<byte> publicKey32, ReadOnlySpan<byte> message, ReadOnlySpan<byte> signature64) =>
+    internal static bool VerifyWith(ICryptoProvider provider, ReadOnlySpan<byte> publicKey32, ReadOnlySpan<byte> message, ReadOnlySpan<byte> signature64) =>
         IsCanonicalForVerification(publicKey32, signature64)
         && !HasSmallOrder(publicKey32)
         && !HasSmallOrder(signature64[..32])
-        && (native
-            ? NativeEd25519.Verify(publicKey32, message, signature64)
-            : ManagedEd25519.Verify(publicKey32, message, signature64));
+        && provider.Ed25519Verify(publicKey32, message, signature64);
+
+    /// <summary>Throws <see cref="ArgumentException"/> when the public half of the key does not match its seed (checked once per key and thread).</summary>
+    private static void RequireMatchingHalves(ICryptoProvider provider, ReadOnlySpan<byte> privateKey64)
+    {
+        var cache = t_validatedKeys ??= new KeyCache<object>();
+        Span<byte> id = stackalloc byte[KeyCache<object>.IdSize];
+        KeyCache<object>.PrivateKeyId(privateKey64, CacheDomain, id);
+        if (cache.Find(id) is not null)
+        {
+            return;
+        }
+
+        Span<byte> derived = stackalloc byte[32];
+        provider.Ed25519PublicKey(privateKey64[..32], derived);
+        if (!CryptographicOperations.FixedTimeEquals(derived, privateKey64[32..]))
+        {
+            throw new ArgumentException("The public half of the Ed25519 private key does not match its seed.", nameof(privateKey64));
+        }
+
+        cache.Add(id, Validated);
+    }
 
     /// <summary>
     /// libsodium's <c>ge25519_has_small_order</c> on an encoding: true when its first 255 bits (the top bit, the sign
@@ -164,7 +178,7 @@ public static class Ed25519
 
     /// <summary>
     /// The encoding rules that BouncyCastle's verifier enforces before any curve arithmetic, applied in front of
-    /// OpenSSL so that both backends refuse the same inputs: S &lt; L; R.y &lt; p; A.y &lt; p; and A is not an
+    /// every provider so that all refuse the same inputs: S &lt; L; R.y &lt; p; A.y &lt; p; and A is not an
     /// x = 0 point (y = ±1) written with the sign bit set.
     /// </summary>
     internal static bool IsCanonicalForVerification(ReadOnlySpan<byte> publicKey32, ReadOnlySpan<byte> signature64) =>

@@ -1,5 +1,5 @@
 using System.Security.Cryptography;
-using Org.BouncyCastle.Crypto;
+using Dm3.Protocol.Crypto.Providers;
 using Org.BouncyCastle.Crypto.Digests;
 
 namespace Dm3.Protocol.Crypto;
@@ -10,13 +10,20 @@ public static class Hashes
     public static byte[] Sha256(ReadOnlySpan<byte> data) => SHA256.HashData(data);
 
     /// <summary>Original Keccak-256 (Ethereum), not FIPS SHA3-256.</summary>
-    public static byte[] Keccak256(ReadOnlySpan<byte> data) => Digest(new KeccakDigest(256), data);
+    public static byte[] Keccak256(ReadOnlySpan<byte> data)
+    {
+        var digest = new KeccakDigest(256);
+        digest.BlockUpdate(data);
+        var output = new byte[32];
+        digest.DoFinal(output);
+        return output;
+    }
 
-    /// <summary>Unkeyed BLAKE2b with a 32-byte output.</summary>
-    public static byte[] Blake2b256(ReadOnlySpan<byte> data) => Digest(new Blake2bDigest(256), data);
+    /// <summary>Unkeyed BLAKE2b with a 32-byte output (from the installed <see cref="ICryptoProvider"/>).</summary>
+    public static byte[] Blake2b256(ReadOnlySpan<byte> data) => Blake2b(data, 32);
 
-    /// <summary>Unkeyed BLAKE2b with a 64-byte output.</summary>
-    public static byte[] Blake2b512(ReadOnlySpan<byte> data) => Digest(new Blake2bDigest(512), data);
+    /// <summary>Unkeyed BLAKE2b with a 64-byte output (from the installed <see cref="ICryptoProvider"/>).</summary>
+    public static byte[] Blake2b512(ReadOnlySpan<byte> data) => Blake2b(data, 64);
 
     /// <summary>"0x" + 64 lower-case hex digits of SHA-256 over the UTF-8 bytes of <paramref name="text"/>.</summary>
     public static string Sha256HexOfUtf8(string text)
@@ -25,13 +32,10 @@ public static class Hashes
         return "0x" + Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)));
     }
 
-    private static byte[] Digest(IDigest digest, ReadOnlySpan<byte> data)
+    private static byte[] Blake2b(ReadOnlySpan<byte> data, int size)
     {
-        // BouncyCastle 1.8 has no span overloads; copy once.
-        var input = data.ToArray();
-        digest.BlockUpdate(input, 0, input.Length);
-        var output = new byte[digest.GetDigestSize()];
-        digest.DoFinal(output, 0);
+        var output = new byte[size];
+        CryptoProvider.Current.Blake2b(data, output);
         return output;
     }
 }

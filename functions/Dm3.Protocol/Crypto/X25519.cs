@@ -1,21 +1,36 @@
 using System.Security.Cryptography;
-using Dm3.Protocol.Crypto.Native;
+using Dm3.Protocol.Crypto.Providers;
 
 namespace Dm3.Protocol.Crypto;
 
 /// <summary>
 /// X25519 (RFC 7748) as libsodium exposes it. Private keys are stored unclamped; clamping happens inside.
-/// Runs on OpenSSL when available (see <see cref="CryptoBackend"/>), else on BouncyCastle, with identical results.
+/// The scalar multiplication comes from the installed <see cref="ICryptoProvider"/> (libsodium or BouncyCastle);
+/// the all-zero shared secret (a small-order peer key) is refused here, whatever the provider returns for it.
 /// Public keys derived from a private key are remembered per thread under a fingerprint of the key, so repeated
 /// derivations (a receiver opening many envelopes) cost nothing.
 /// </summary>
 public static class X25519
 {
+    private static readonly byte[] CacheDomain = "dm3/x25519-private"u8.ToArray();
+
+    [ThreadStatic]
+    private static KeyCache<byte[]>? t_publicKeys;
+
     public static byte[] PublicKeyFromPrivate(ReadOnlySpan<byte> privateKey32)
     {
         RequireKey(privateKey32, nameof(privateKey32));
+        var keys = t_publicKeys ??= new KeyCache<byte[]>();
+        Span<byte> id = stackalloc byte[KeyCache<byte[]>.IdSize];
+        KeyCache<byte[]>.PrivateKeyId(privateKey32, CacheDomain, id);
+        if (keys.Find(id) is { } known)
+        {
+            return (byte[])known.Clone();
+        }
+
         var publicKey = new byte[32];
-        PublicKeyFromPrivate(privateKey32, publicKey, cache: true);
+        CryptoProvider.Current.X25519PublicKey(privateKey32, publicKey);
+        keys.Add(id, (byte[])publicKey.Clone());
         return publicKey;
     }
 
@@ -47,56 +62,45 @@ public static class X25519
     {
         var privateKey = RandomNumberGenerator.GetBytes(32);
         var publicKey = new byte[32];
-        PublicKeyFromPrivate(privateKey, publicKey, cache: false);
+        CryptoProvider.Current.X25519PublicKey(privateKey, publicKey);
         return (privateKey, publicKey);
     }
 
     /// <summary>
     /// For an ephemeral private key: its public key and the shared secret with <paramref name="peerPublicKey32"/>,
-    /// each computed once (one key object on the native path). Nothing is cached.
+    /// each computed once. Nothing is cached.
     /// </summary>
     /// <exception cref="CryptographicException">The shared secret is all zero (a small-order peer key).</exception>
     internal static void EphemeralAgreement(ReadOnlySpan<byte> privateKey32, ReadOnlySpan<byte> peerPublicKey32, Span<byte> ownPublicKey32, Span<byte> shared32)
     {
         RequireKey(privateKey32, nameof(privateKey32));
         RequireKey(peerPublicKey32, nameof(peerPublicKey32));
-        var ok = CryptoBackend.UseNative
-            ? NativeX25519.Agree(privateKey32, peerPublicKey32, ownPublicKey32, shared32)
-                || ManagedX25519.SharedSecret(privateKey32, peerPublicKey32, shared32)
-            : ManagedX25519.Agree(privateKey32, peerPublicKey32, ownPublicKey32, shared32);
-        if (!ok)
+        var provider = CryptoProvider.Current;
+        provider.X25519PublicKey(privateKey32, ownPublicKey32);
+        if (!TrySharedSecret(provider, privateKey32, peerPublicKey32, shared32))
         {
-            shared32.Clear();
             throw AllZero();
         }
     }
 
-    /// <summary>Raw X25519 output into <paramref name="shared32"/>; false when it is all zero.</summary>
-    internal static bool TrySharedSecret(ReadOnlySpan<byte> privateKey32, ReadOnlySpan<byte> publicKey32, Span<byte> shared32)
+    /// <summary>Raw X25519 output into <paramref name="shared32"/>; false (and all zero) when it is all zero.</summary>
+    internal static bool TrySharedSecret(ReadOnlySpan<byte> privateKey32, ReadOnlySpan<byte> publicKey32, Span<byte> shared32) =>
+        TrySharedSecret(CryptoProvider.Current, privateKey32, publicKey32, shared32);
+
+    /// <summary>
+    /// The check no library makes for us in the same way: libsodium's <c>crypto_scalarmult</c> signals an all-zero
+    /// result only by its return code (which Sodium.Core drops), BouncyCastle by a separate call. Constant time.
+    /// </summary>
+    internal static bool TrySharedSecret(ICryptoProvider provider, ReadOnlySpan<byte> privateKey32, ReadOnlySpan<byte> publicKey32, Span<byte> shared32)
     {
-        // OpenSSL refuses an all-zero result; should it ever refuse for another reason, the managed implementation
-        // decides, so the answer is the same as on the managed path.
-        var ok = CryptoBackend.UseNative
-            ? NativeX25519.SharedSecret(privateKey32, publicKey32, shared32) || ManagedX25519.SharedSecret(privateKey32, publicKey32, shared32)
-            : ManagedX25519.SharedSecret(privateKey32, publicKey32, shared32);
-        if (!ok)
+        provider.X25519Agree(privateKey32, publicKey32, shared32);
+        var bits = 0;
+        foreach (var b in shared32)
         {
-            shared32.Clear();
+            bits |= b;
         }
 
-        return ok;
-    }
-
-    private static void PublicKeyFromPrivate(ReadOnlySpan<byte> privateKey32, Span<byte> publicKey32, bool cache)
-    {
-        if (CryptoBackend.UseNative)
-        {
-            NativeX25519.PublicKeyFromPrivate(privateKey32, publicKey32, cache);
-        }
-        else
-        {
-            ManagedX25519.PublicKeyFromPrivate(privateKey32, publicKey32, cache);
-        }
+        return bits != 0;
     }
 
     private static CryptographicException AllZero() => new("The X25519 shared secret is all zero (small-order public key).");

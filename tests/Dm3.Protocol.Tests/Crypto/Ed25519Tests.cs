@@ -1,4 +1,5 @@
 using Dm3.Protocol.Crypto;
+using Dm3.Protocol.Crypto.Providers;
 using Dm3.Protocol.Encoding;
 using Dm3.Protocol.Tests.Support;
 using FsCheck;
@@ -6,7 +7,7 @@ using FsCheck.Fluent;
 
 namespace Dm3.Protocol.Tests.Crypto;
 
-public sealed class Ed25519Tests
+public abstract class Ed25519Tests(ICryptoProvider provider) : ProviderScopedTests(provider)
 {
     public static IEnumerable<object[]> Ids => SharedData.Ids("ed25519");
 
@@ -97,3 +98,5 @@ public sealed class Ed25519Tests
         }).QuickCheckThrowOnFailure();
     }
 }
+
+public sealed class Ed25519TestsOnBouncyCastle() : Ed25519Tests(BouncyCastleCryptoProvider.Instance);

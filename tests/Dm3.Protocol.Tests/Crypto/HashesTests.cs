@@ -1,10 +1,11 @@
 using Dm3.Protocol.Crypto;
+using Dm3.Protocol.Crypto.Providers;
 using Dm3.Protocol.Encoding;
 using Dm3.Protocol.Tests.Support;
 
 namespace Dm3.Protocol.Tests.Crypto;
 
-public sealed class HashesTests
+public abstract class HashesTests(ICryptoProvider provider) : ProviderScopedTests(provider)
 {
     public static IEnumerable<object[]> KeccakIds => SharedData.Ids("keccak256");
 
@@ -53,3 +54,5 @@ public sealed class HashesTests
         Assert.Matches("^0x[0-9a-f]{64}$", Hashes.Sha256HexOfUtf8("dm3"));
     }
 }
+
+public sealed class HashesTestsOnBouncyCastle() : HashesTests(BouncyCastleCryptoProvider.Instance);

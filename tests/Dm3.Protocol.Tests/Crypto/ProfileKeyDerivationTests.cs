@@ -1,4 +1,5 @@
 using Dm3.Protocol.Crypto;
+using Dm3.Protocol.Crypto.Providers;
 using Dm3.Protocol.Encoding;
 using Dm3.Protocol.Tests.Support;
 
@@ -8,7 +9,7 @@ namespace Dm3.Protocol.Tests.Crypto;
 /// W§4.2 key derivation on the primitive level: wallet signature → storage key → seed → X25519 and Ed25519 pairs.
 /// (Building the storage-key message text belongs to the messaging layer; here the vector's text is used as given.)
 /// </summary>
-public sealed class ProfileKeyDerivationTests
+public abstract class ProfileKeyDerivationTests(ICryptoProvider provider) : ProviderScopedTests(provider)
 {
     public static IEnumerable<object[]> Ids => SharedData.Ids("storageKeyAndProfileKeys");
 
@@ -67,3 +68,5 @@ public sealed class ProfileKeyDerivationTests
         Assert.True(Ethereum.TryRecoverPersonalSigner(v.Str("expected.storageKeyCreationMessageText"), upper, out _, out _));
     }
 }
+
+public sealed class ProfileKeyDerivationTestsOnBouncyCastle() : ProfileKeyDerivationTests(BouncyCastleCryptoProvider.Instance);

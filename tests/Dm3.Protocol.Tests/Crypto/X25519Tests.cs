@@ -1,12 +1,14 @@
 using System.Security.Cryptography;
 using Dm3.Protocol.Crypto;
+using Dm3.Protocol.Crypto.Providers;
 using Dm3.Protocol.Encoding;
+using Dm3.Protocol.Tests.Support;
 using FsCheck;
 using FsCheck.Fluent;
 
 namespace Dm3.Protocol.Tests.Crypto;
 
-public sealed class X25519Tests
+public abstract class X25519Tests(ICryptoProvider provider) : ProviderScopedTests(provider)
 {
     [Fact]
     public void Rfc7748_section_6_1_key_agreement_is_reproduced()
@@ -70,3 +72,5 @@ public sealed class X25519Tests
         }).QuickCheckThrowOnFailure();
     }
 }
+
+public sealed class X25519TestsOnBouncyCastle() : X25519Tests(BouncyCastleCryptoProvider.Instance);

@@ -1,12 +1,13 @@
 using System.Security.Cryptography;
 using System.Text;
 using Dm3.Protocol.Crypto;
+using Dm3.Protocol.Crypto.Providers;
 using Dm3.Protocol.Delivery;
 using Dm3.Protocol.Tests.Support;
 
 namespace Dm3.Protocol.Tests.Delivery;
 
-public sealed class DeliveryServiceJwtTests
+public abstract class DeliveryServiceJwtTests(ICryptoProvider provider) : ProviderScopedTests(provider)
 {
     public static IEnumerable<object[]> Ids => SharedData.Ids("deliveryServiceAuth");
 
@@ -141,3 +142,5 @@ public sealed class DeliveryServiceJwtTests
         return System.Text.Encoding.UTF8.GetString(bytes);
     }
 }
+
+public sealed class DeliveryServiceJwtTestsOnBouncyCastle() : DeliveryServiceJwtTests(BouncyCastleCryptoProvider.Instance);

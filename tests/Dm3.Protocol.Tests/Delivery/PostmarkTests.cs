@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Dm3.Protocol.Crypto;
+using Dm3.Protocol.Crypto.Providers;
 using Dm3.Protocol.Delivery;
 using Dm3.Protocol.Messaging;
 using Dm3.Protocol.Profiles;
@@ -8,7 +9,7 @@ using Dm3.Protocol.Tests.Support;
 
 namespace Dm3.Protocol.Tests.Delivery;
 
-public sealed class PostmarkTests
+public abstract class PostmarkTests(ICryptoProvider provider) : ProviderScopedTests(provider)
 {
     public static IEnumerable<object[]> Ids => SharedData.Ids("postmark");
 
@@ -97,3 +98,5 @@ public sealed class PostmarkTests
         _ = Hashes.Sha256HexOfUtf8(string.Empty);
     }
 }
+
+public sealed class PostmarkTestsOnBouncyCastle() : PostmarkTests(BouncyCastleCryptoProvider.Instance);

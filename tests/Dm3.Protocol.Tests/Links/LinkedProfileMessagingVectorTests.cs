@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Dm3.Protocol.Crypto.Providers;
 using Dm3.Protocol.Json;
 using Dm3.Protocol.Links;
 using Dm3.Protocol.Messaging;
@@ -13,7 +14,7 @@ namespace Dm3.Protocol.Tests.Links;
 /// SignedUserProfile, its hash and record, and the full dm3 Messages carrying LINK and LINK_ACCEPT, built end to end
 /// from our derived keys and link objects.
 /// </summary>
-public sealed class LinkedProfileMessagingVectorTests
+public abstract class LinkedProfileMessagingVectorTests(ICryptoProvider provider) : ProviderScopedTests(provider)
 {
     private const string Category = "linkedProfiles";
 
@@ -82,3 +83,5 @@ public sealed class LinkedProfileMessagingVectorTests
         Assert.Equal(CanonicalJson.Serialize(accept.ToJson()), receivedLink.ToCanonicalJson());
     }
 }
+
+public sealed class LinkedProfileMessagingVectorTestsOnBouncyCastle() : LinkedProfileMessagingVectorTests(BouncyCastleCryptoProvider.Instance);

@@ -1,15 +1,17 @@
 using System.Numerics;
 using System.Text.Json.Nodes;
 using Dm3.Protocol.Crypto;
+using Dm3.Protocol.Crypto.Providers;
 using Dm3.Protocol.Encoding;
 using Dm3.Protocol.Links;
+using Dm3.Protocol.Tests.Support;
 using FsCheck;
 using FsCheck.Fluent;
 
 namespace Dm3.Protocol.Tests.Links;
 
 /// <summary>Validation rules of the Linked Profiles types (linked-profiles §2–§9, §11). Self-contained: no shared data.</summary>
-public sealed class LinkedProfileRulesTests
+public abstract class LinkedProfileRulesTests(ICryptoProvider provider) : ProviderScopedTests(provider)
 {
     private const string App = "myapp.eth";
     private const string Domain = "app.myapp.example";
@@ -442,3 +444,5 @@ public sealed class LinkedProfileRulesTests
         Assert.Contains("alice.eth", metadataText, StringComparison.Ordinal);
     }
 }
+
+public sealed class LinkedProfileRulesTestsOnBouncyCastle() : LinkedProfileRulesTests(BouncyCastleCryptoProvider.Instance);

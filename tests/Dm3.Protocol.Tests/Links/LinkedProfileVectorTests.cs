@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Dm3.Protocol.Crypto;
+using Dm3.Protocol.Crypto.Providers;
 using Dm3.Protocol.Encoding;
 using Dm3.Protocol.Json;
 using Dm3.Protocol.Links;
@@ -10,7 +11,7 @@ using Dm3.Protocol.Tests.Support;
 namespace Dm3.Protocol.Tests.Links;
 
 /// <summary>Reproduces the <c>linkedProfiles</c> vectors of shared/conformance/dm3-vectors.json (linked-profiles §15).</summary>
-public sealed class LinkedProfileVectorTests
+public abstract class LinkedProfileVectorTests(ICryptoProvider provider) : ProviderScopedTests(provider)
 {
     private const string Category = "linkedProfiles";
 
@@ -336,3 +337,5 @@ public sealed class LinkedProfileVectorTests
         return node;
     }
 }
+
+public sealed class LinkedProfileVectorTestsOnBouncyCastle() : LinkedProfileVectorTests(BouncyCastleCryptoProvider.Instance);

@@ -1,15 +1,17 @@
 using System.Text.Json.Nodes;
 using Dm3.Protocol.Crypto;
+using Dm3.Protocol.Crypto.Providers;
 using Dm3.Protocol.Delivery;
 using Dm3.Protocol.Json;
 using Dm3.Protocol.Messaging;
 using Dm3.Protocol.Profiles;
+using Dm3.Protocol.Tests.Support;
 using FsCheck;
 using FsCheck.Fluent;
 
 namespace Dm3.Protocol.Tests.Messaging;
 
-public sealed class EnvelopeTests
+public abstract class EnvelopeTests(ICryptoProvider provider) : ProviderScopedTests(provider)
 {
     private static readonly ProfileKeys Alice = ProfileKeys.Generate();
     private static readonly ProfileKeys Bob = ProfileKeys.Generate();
@@ -212,3 +214,5 @@ public sealed class EnvelopeTests
         Assert.Equal("deliveryInformation.unknown_member", error.Code);
     }
 }
+
+public sealed class EnvelopeTestsOnBouncyCastle() : EnvelopeTests(BouncyCastleCryptoProvider.Instance);

@@ -1,11 +1,12 @@
 using System.Text.Json.Nodes;
+using Dm3.Protocol.Crypto.Providers;
 using Dm3.Protocol.Delivery;
 using Dm3.Protocol.Messaging;
 using Dm3.Protocol.Tests.Support;
 
 namespace Dm3.Protocol.Tests.Messaging;
 
-public sealed class EnvelopeVectorTests
+public abstract class EnvelopeVectorTests(ICryptoProvider provider) : ProviderScopedTests(provider)
 {
     public static IEnumerable<object[]> Ids => SharedData.Ids("envelope");
 
@@ -105,3 +106,5 @@ public sealed class EnvelopeVectorTests
         Assert.Equal(v.Str("expected.deliveryInformationPlainCanonicalJson"), information.ToCanonicalJson());
     }
 }
+
+public sealed class EnvelopeVectorTestsOnBouncyCastle() : EnvelopeVectorTests(BouncyCastleCryptoProvider.Instance);

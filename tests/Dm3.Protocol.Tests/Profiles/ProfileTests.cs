@@ -1,13 +1,15 @@
 using System.Security.Cryptography;
 using System.Text;
 using Dm3.Protocol.Crypto;
+using Dm3.Protocol.Crypto.Providers;
 using Dm3.Protocol.Profiles;
+using Dm3.Protocol.Tests.Support;
 using FsCheck;
 using FsCheck.Fluent;
 
 namespace Dm3.Protocol.Tests.Profiles;
 
-public sealed class ProfileTests
+public abstract class ProfileTests(ICryptoProvider provider) : ProviderScopedTests(provider)
 {
     private const string Enc = "ovGd4x3ufdRFrweHYZq8yjq4Z9mc8Hs585sczcUOv2M=";
     private const string Sig = "Mjk16w8sprbi2NOo/sfCtkMUR/3PlgsXjIk+fubGrnY=";
@@ -210,3 +212,5 @@ public sealed class ProfileTests
         }
     }
 }
+
+public sealed class ProfileTestsOnBouncyCastle() : ProfileTests(BouncyCastleCryptoProvider.Instance);

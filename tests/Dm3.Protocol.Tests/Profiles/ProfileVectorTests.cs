@@ -1,11 +1,12 @@
 using Dm3.Protocol.Crypto;
+using Dm3.Protocol.Crypto.Providers;
 using Dm3.Protocol.Encoding;
 using Dm3.Protocol.Profiles;
 using Dm3.Protocol.Tests.Support;
 
 namespace Dm3.Protocol.Tests.Profiles;
 
-public sealed class ProfileVectorTests
+public abstract class ProfileVectorTests(ICryptoProvider provider) : ProviderScopedTests(provider)
 {
     public static IEnumerable<object[]> KeyIds => SharedData.Ids("storageKeyAndProfileKeys");
 
@@ -104,3 +105,5 @@ public sealed class ProfileVectorTests
         Assert.Equal(profile.ToCanonicalJson(), read.ToCanonicalJson());
     }
 }
+
+public sealed class ProfileVectorTestsOnBouncyCastle() : ProfileVectorTests(BouncyCastleCryptoProvider.Instance);
