@@ -1,8 +1,10 @@
 using System.CommandLine;
 using Dm3.Bench;
+using Dm3.Protocol.Sodium;
 
 // `bench [suite] [--seconds N] [--no-node]`. Without a suite, every suite (except diagnostic ones) runs in order.
 // A suite is a class deriving from BenchSuite anywhere in this assembly: adding `bench gateway` is one new file.
+SodiumCryptoProvider.Install(); // what the backend and the CLI run on
 var suites = BenchSuite.Discover();
 var seconds = new Option<double>("--seconds")
 {

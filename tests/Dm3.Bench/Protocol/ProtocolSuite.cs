@@ -33,7 +33,7 @@ internal sealed class ProtocolSuite : BenchSuite
         }
 
         Console.WriteLine($"bench protocol: one thread; per operation {settings.Rounds} interleaved round(s) of {settings.Duration.TotalSeconds:0.##} s for each side "
-            + $"after {settings.WarmUp.TotalSeconds:0.##} s warm-up; best round reported. {AssemblyInfo.Runtime}");
+            + $"after {settings.WarmUp.TotalSeconds:0.##} s warm-up; best round reported. {AssemblyInfo.Runtime}; crypto: {Dm3.Protocol.Crypto.Providers.CryptoProvider.Current.Name}");
 
         NodeSession? node = null;
         var nodeError = settings.SkipNode ? "skipped (--no-node)" : null;

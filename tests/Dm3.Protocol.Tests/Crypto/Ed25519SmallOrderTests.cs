@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using Dm3.Protocol.Crypto;
 using Dm3.Protocol.Crypto.Providers;
 using Dm3.Protocol.Encoding;
+using Dm3.Protocol.Sodium;
 using Dm3.Protocol.Tests.Support;
 
 namespace Dm3.Protocol.Tests.Crypto;
@@ -247,7 +248,7 @@ public abstract class Ed25519SmallOrderTests(ICryptoProvider provider) : Provide
     /// The bare RFC 8032 equation [S]B = R + [h]A on decoded points, with none of the encoding or small-order rules:
     /// an oracle independent of every provider (libsodium and BouncyCastle 2.x both refuse a small-order A themselves).
     /// </summary>
-    private static bool SatisfiesCofactorlessEquation(byte[] a, ReadOnlySpan<byte> message, byte[] signature)
+    internal static bool SatisfiesCofactorlessEquation(byte[] a, ReadOnlySpan<byte> message, byte[] signature)
     {
         if (!TryDecodePoint(a, out var aPoint) || !TryDecodePoint(signature[..32], out var rPoint))
         {
@@ -350,3 +351,5 @@ public abstract class Ed25519SmallOrderTests(ICryptoProvider provider) : Provide
 }
 
 public sealed class Ed25519SmallOrderTestsOnBouncyCastle() : Ed25519SmallOrderTests(BouncyCastleCryptoProvider.Instance);
+
+public sealed class Ed25519SmallOrderTestsOnLibsodium() : Ed25519SmallOrderTests(SodiumCryptoProvider.Instance);

@@ -1,6 +1,7 @@
 using Dm3.Protocol.Crypto;
 using Dm3.Protocol.Crypto.Providers;
 using Dm3.Protocol.Encoding;
+using Dm3.Protocol.Sodium;
 using Dm3.Protocol.Tests.Support;
 using FsCheck;
 using FsCheck.Fluent;
@@ -100,3 +101,5 @@ public abstract class Ed25519Tests(ICryptoProvider provider) : ProviderScopedTes
 }
 
 public sealed class Ed25519TestsOnBouncyCastle() : Ed25519Tests(BouncyCastleCryptoProvider.Instance);
+
+public sealed class Ed25519TestsOnLibsodium() : Ed25519Tests(SodiumCryptoProvider.Instance);

@@ -1,6 +1,7 @@
 using Dm3.Protocol.Crypto;
 using Dm3.Protocol.Crypto.Providers;
 using Dm3.Protocol.Encoding;
+using Dm3.Protocol.Sodium;
 using Dm3.Protocol.Tests.Support;
 
 namespace Dm3.Protocol.Tests.Crypto;
@@ -56,3 +57,5 @@ public abstract class HashesTests(ICryptoProvider provider) : ProviderScopedTest
 }
 
 public sealed class HashesTestsOnBouncyCastle() : HashesTests(BouncyCastleCryptoProvider.Instance);
+
+public sealed class HashesTestsOnLibsodium() : HashesTests(SodiumCryptoProvider.Instance);

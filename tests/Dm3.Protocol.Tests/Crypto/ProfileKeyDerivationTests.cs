@@ -1,6 +1,7 @@
 using Dm3.Protocol.Crypto;
 using Dm3.Protocol.Crypto.Providers;
 using Dm3.Protocol.Encoding;
+using Dm3.Protocol.Sodium;
 using Dm3.Protocol.Tests.Support;
 
 namespace Dm3.Protocol.Tests.Crypto;
@@ -70,3 +71,5 @@ public abstract class ProfileKeyDerivationTests(ICryptoProvider provider) : Prov
 }
 
 public sealed class ProfileKeyDerivationTestsOnBouncyCastle() : ProfileKeyDerivationTests(BouncyCastleCryptoProvider.Instance);
+
+public sealed class ProfileKeyDerivationTestsOnLibsodium() : ProfileKeyDerivationTests(SodiumCryptoProvider.Instance);

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Dm3.Protocol.Crypto;
 using Dm3.Protocol.Crypto.Providers;
 using Dm3.Protocol.Encoding;
+using Dm3.Protocol.Sodium;
 using Dm3.Protocol.Tests.Support;
 using FsCheck;
 using FsCheck.Fluent;
@@ -74,3 +75,5 @@ public abstract class X25519Tests(ICryptoProvider provider) : ProviderScopedTest
 }
 
 public sealed class X25519TestsOnBouncyCastle() : X25519Tests(BouncyCastleCryptoProvider.Instance);
+
+public sealed class X25519TestsOnLibsodium() : X25519Tests(SodiumCryptoProvider.Instance);

@@ -3,6 +3,7 @@ using System.Text;
 using Dm3.Protocol.Crypto;
 using Dm3.Protocol.Crypto.Providers;
 using Dm3.Protocol.Delivery;
+using Dm3.Protocol.Sodium;
 using Dm3.Protocol.Tests.Support;
 
 namespace Dm3.Protocol.Tests.Delivery;
@@ -144,3 +145,5 @@ public abstract class DeliveryServiceJwtTests(ICryptoProvider provider) : Provid
 }
 
 public sealed class DeliveryServiceJwtTestsOnBouncyCastle() : DeliveryServiceJwtTests(BouncyCastleCryptoProvider.Instance);
+
+public sealed class DeliveryServiceJwtTestsOnLibsodium() : DeliveryServiceJwtTests(SodiumCryptoProvider.Instance);

@@ -4,6 +4,7 @@ using Dm3.Protocol.Crypto.Providers;
 using Dm3.Protocol.Delivery;
 using Dm3.Protocol.Messaging;
 using Dm3.Protocol.Profiles;
+using Dm3.Protocol.Sodium;
 using Dm3.Protocol.Tests.Messaging;
 using Dm3.Protocol.Tests.Support;
 
@@ -100,3 +101,5 @@ public abstract class PostmarkTests(ICryptoProvider provider) : ProviderScopedTe
 }
 
 public sealed class PostmarkTestsOnBouncyCastle() : PostmarkTests(BouncyCastleCryptoProvider.Instance);
+
+public sealed class PostmarkTestsOnLibsodium() : PostmarkTests(SodiumCryptoProvider.Instance);

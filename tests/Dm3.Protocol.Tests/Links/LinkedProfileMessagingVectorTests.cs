@@ -5,6 +5,7 @@ using Dm3.Protocol.Json;
 using Dm3.Protocol.Links;
 using Dm3.Protocol.Messaging;
 using Dm3.Protocol.Profiles;
+using Dm3.Protocol.Sodium;
 using Dm3.Protocol.Tests.Support;
 
 namespace Dm3.Protocol.Tests.Links;
@@ -85,3 +86,5 @@ public abstract class LinkedProfileMessagingVectorTests(ICryptoProvider provider
 }
 
 public sealed class LinkedProfileMessagingVectorTestsOnBouncyCastle() : LinkedProfileMessagingVectorTests(BouncyCastleCryptoProvider.Instance);
+
+public sealed class LinkedProfileMessagingVectorTestsOnLibsodium() : LinkedProfileMessagingVectorTests(SodiumCryptoProvider.Instance);

@@ -4,6 +4,7 @@ using Dm3.Protocol.Crypto;
 using Dm3.Protocol.Crypto.Providers;
 using Dm3.Protocol.Encoding;
 using Dm3.Protocol.Links;
+using Dm3.Protocol.Sodium;
 using Dm3.Protocol.Tests.Support;
 using FsCheck;
 using FsCheck.Fluent;
@@ -446,3 +447,5 @@ public abstract class LinkedProfileRulesTests(ICryptoProvider provider) : Provid
 }
 
 public sealed class LinkedProfileRulesTestsOnBouncyCastle() : LinkedProfileRulesTests(BouncyCastleCryptoProvider.Instance);
+
+public sealed class LinkedProfileRulesTestsOnLibsodium() : LinkedProfileRulesTests(SodiumCryptoProvider.Instance);

@@ -6,6 +6,7 @@ using Dm3.Protocol.Encoding;
 using Dm3.Protocol.Json;
 using Dm3.Protocol.Links;
 using Dm3.Protocol.Siwe;
+using Dm3.Protocol.Sodium;
 using Dm3.Protocol.Tests.Support;
 
 namespace Dm3.Protocol.Tests.Links;
@@ -339,3 +340,5 @@ public abstract class LinkedProfileVectorTests(ICryptoProvider provider) : Provi
 }
 
 public sealed class LinkedProfileVectorTestsOnBouncyCastle() : LinkedProfileVectorTests(BouncyCastleCryptoProvider.Instance);
+
+public sealed class LinkedProfileVectorTestsOnLibsodium() : LinkedProfileVectorTests(SodiumCryptoProvider.Instance);

@@ -5,6 +5,7 @@ using Dm3.Protocol.Delivery;
 using Dm3.Protocol.Json;
 using Dm3.Protocol.Messaging;
 using Dm3.Protocol.Profiles;
+using Dm3.Protocol.Sodium;
 using Dm3.Protocol.Tests.Support;
 using FsCheck;
 using FsCheck.Fluent;
@@ -216,3 +217,5 @@ public abstract class EnvelopeTests(ICryptoProvider provider) : ProviderScopedTe
 }
 
 public sealed class EnvelopeTestsOnBouncyCastle() : EnvelopeTests(BouncyCastleCryptoProvider.Instance);
+
+public sealed class EnvelopeTestsOnLibsodium() : EnvelopeTests(SodiumCryptoProvider.Instance);

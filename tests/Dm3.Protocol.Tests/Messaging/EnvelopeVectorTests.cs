@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Dm3.Protocol.Crypto.Providers;
 using Dm3.Protocol.Delivery;
 using Dm3.Protocol.Messaging;
+using Dm3.Protocol.Sodium;
 using Dm3.Protocol.Tests.Support;
 
 namespace Dm3.Protocol.Tests.Messaging;
@@ -108,3 +109,5 @@ public abstract class EnvelopeVectorTests(ICryptoProvider provider) : ProviderSc
 }
 
 public sealed class EnvelopeVectorTestsOnBouncyCastle() : EnvelopeVectorTests(BouncyCastleCryptoProvider.Instance);
+
+public sealed class EnvelopeVectorTestsOnLibsodium() : EnvelopeVectorTests(SodiumCryptoProvider.Instance);

@@ -4,6 +4,7 @@ using Dm3.Protocol.Crypto;
 using Dm3.Protocol.Crypto.Providers;
 using Dm3.Protocol.Encoding;
 using Dm3.Protocol.Messaging;
+using Dm3.Protocol.Sodium;
 using Dm3.Protocol.Tests.Support;
 using FsCheck;
 using FsCheck.Fluent;
@@ -237,3 +238,5 @@ public abstract class PayloadEncryptionTests(ICryptoProvider provider) : Provide
 }
 
 public sealed class PayloadEncryptionTestsOnBouncyCastle() : PayloadEncryptionTests(BouncyCastleCryptoProvider.Instance);
+
+public sealed class PayloadEncryptionTestsOnLibsodium() : PayloadEncryptionTests(SodiumCryptoProvider.Instance);

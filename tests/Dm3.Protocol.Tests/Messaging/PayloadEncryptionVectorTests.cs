@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Dm3.Protocol.Crypto;
 using Dm3.Protocol.Crypto.Providers;
 using Dm3.Protocol.Messaging;
+using Dm3.Protocol.Sodium;
 using Dm3.Protocol.Tests.Support;
 
 namespace Dm3.Protocol.Tests.Messaging;
@@ -104,3 +105,5 @@ public abstract class PayloadEncryptionVectorTests(ICryptoProvider provider) : P
 }
 
 public sealed class PayloadEncryptionVectorTestsOnBouncyCastle() : PayloadEncryptionVectorTests(BouncyCastleCryptoProvider.Instance);
+
+public sealed class PayloadEncryptionVectorTestsOnLibsodium() : PayloadEncryptionVectorTests(SodiumCryptoProvider.Instance);

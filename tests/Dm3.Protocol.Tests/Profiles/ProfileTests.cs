@@ -3,6 +3,7 @@ using System.Text;
 using Dm3.Protocol.Crypto;
 using Dm3.Protocol.Crypto.Providers;
 using Dm3.Protocol.Profiles;
+using Dm3.Protocol.Sodium;
 using Dm3.Protocol.Tests.Support;
 using FsCheck;
 using FsCheck.Fluent;
@@ -214,3 +215,5 @@ public abstract class ProfileTests(ICryptoProvider provider) : ProviderScopedTes
 }
 
 public sealed class ProfileTestsOnBouncyCastle() : ProfileTests(BouncyCastleCryptoProvider.Instance);
+
+public sealed class ProfileTestsOnLibsodium() : ProfileTests(SodiumCryptoProvider.Instance);

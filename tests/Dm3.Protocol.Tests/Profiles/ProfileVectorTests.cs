@@ -2,6 +2,7 @@ using Dm3.Protocol.Crypto;
 using Dm3.Protocol.Crypto.Providers;
 using Dm3.Protocol.Encoding;
 using Dm3.Protocol.Profiles;
+using Dm3.Protocol.Sodium;
 using Dm3.Protocol.Tests.Support;
 
 namespace Dm3.Protocol.Tests.Profiles;
@@ -107,3 +108,5 @@ public abstract class ProfileVectorTests(ICryptoProvider provider) : ProviderSco
 }
 
 public sealed class ProfileVectorTestsOnBouncyCastle() : ProfileVectorTests(BouncyCastleCryptoProvider.Instance);
+
+public sealed class ProfileVectorTestsOnLibsodium() : ProfileVectorTests(SodiumCryptoProvider.Instance);
