@@ -60,6 +60,8 @@ internal sealed class ProtocolFixtures
         {
             throw new InvalidOperationException("The bench EIP-4361 text does not parse: " + siweError.Message);
         }
+
+        Limits = new EnvelopeLimits(this);
     }
 
     public byte[] WalletKey { get; }
@@ -94,6 +96,9 @@ internal sealed class ProtocolFixtures
     public ulong CcipExpires { get; }
 
     public string SiweText { get; }
+
+    /// <summary>The libsodium primitives of the envelope operations, for the limit rows.</summary>
+    public EnvelopeLimits Limits { get; }
 
     public string AddressHex => Hex.Encode(Address);
 

@@ -14,6 +14,8 @@ namespace Dm3.Bench.Protocol;
 internal sealed class ProtocolSuite : BenchSuite
 {
     private const string NodeScript = "tests/interop/bench/dm3-libs.mjs";
+    private const string BuildLabel = "build+encrypt envelope";
+    private const string OpenLabel = "decrypt+verify envelope";
 
     public override string Name => "protocol";
 
@@ -30,6 +32,7 @@ internal sealed class ProtocolSuite : BenchSuite
         foreach (var op in operations)
         {
             op.Run();
+            op.Limit?.Invoke();
         }
 
         Console.WriteLine($"bench protocol: one thread; per operation {settings.Rounds} interleaved round(s) of {settings.Duration.TotalSeconds:0.##} s for each side "
@@ -54,17 +57,24 @@ internal sealed class ProtocolSuite : BenchSuite
         }
 
         var rows = new List<BenchRow>();
+        var limits = new List<BenchRow>();
         try
         {
             foreach (var op in operations)
             {
                 double ours = 0;
+                double limit = 0;
                 double? theirs = null;
                 for (var round = 0; round < settings.Rounds; round++)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
                     var warmUp = round == 0 ? settings.WarmUp : TimeSpan.Zero;
                     ours = Math.Max(ours, Measure.OpsPerSecond(op.Run, warmUp, settings.Duration));
+                    if (op.Limit is not null)
+                    {
+                        limit = Math.Max(limit, Measure.OpsPerSecond(op.Limit, warmUp, settings.Duration));
+                    }
+
                     if (node is not null && nodeError is null)
                     {
                         var (value, error) = await node.MeasureAsync(op.Key, settings.Duration, warmUp, cancellationToken);
@@ -75,6 +85,10 @@ internal sealed class ProtocolSuite : BenchSuite
 
                 Console.WriteLine($"  {op.Label,-28} ours {ours,12:N0} ops/s   dm3 libs {(theirs is { } t ? t.ToString("N0", System.Globalization.CultureInfo.InvariantCulture) : "n/a"),10} ops/s");
                 rows.Add(new BenchRow(op.Label, ours, nodeError is null ? theirs : null, op.AimRatio, node?.Note(op.Key)));
+                if (op.Limit is not null)
+                {
+                    limits.Add(new BenchRow("LIMIT " + op.Label, ours, limit));
+                }
             }
         }
         finally
@@ -98,6 +112,16 @@ internal sealed class ProtocolSuite : BenchSuite
         }
 
         PrintVerdict(rows);
+
+        // Limit rows: what the envelope operations would cost if they were nothing but their libsodium primitives.
+        Console.WriteLine();
+        Console.WriteLine("  limit = the libsodium primitives of the operation (Sodium.Core; SHA-256 from .NET) run back to back: " + string.Join(", ", f.Limits.Describe()));
+        Console.Write(ResultTable.Render(limits, "libsodium limit ops/s"));
+        foreach (var row in limits)
+        {
+            Console.WriteLine($"  {row.Operation}: ours = {row.Ratio:P0} of its libsodium limit (aim >= 90 %)");
+        }
+
         return 0;
     }
 
@@ -127,13 +151,13 @@ internal sealed class ProtocolSuite : BenchSuite
             // Canonical profile, creation text, EIP-191 digest, ecrecover, compare (= checkUserProfileWithAddress).
             Check(f.SignedProfile.VerifySignature(f.Address), "profile signature");
         }),
-        new("buildEnvelope", "build+encrypt envelope", 5.0, () =>
+        new("buildEnvelope", BuildLabel, 5.0, () =>
         {
             // A signed message in, the wire JSON out: two asymmetric encryptions, the hash, the metadata signature.
             var envelope = EnvelopeBuilder.Build(f.Message, f.ReceiverPublicKey, f.DeliveryServicePublicKey, f.Sender.SigningPrivateKey, MessageHashField.EncryptedMessageHash);
             Check(envelope.CanonicalJson.Length > 0, "envelope");
-        }),
-        new("openEnvelope", "decrypt+verify envelope", 5.0, () =>
+        }, f.Limits.Build),
+        new("openEnvelope", OpenLabel, 5.0, () =>
         {
             // The wire JSON in: parse, decrypt and parse the message, both signatures, the envelope hash. Like the
             // library's decryptAsymmetric(keyPair, …), the receiver's key pair is given (no public-key derivation).
@@ -144,7 +168,7 @@ internal sealed class ProtocolSuite : BenchSuite
             Check(message!.VerifySignature(f.Sender.SigningPublicKey), "message signature");
             Check(envelope.Metadata.VerifySignature(f.Sender.SigningPublicKey), "metadata signature");
             Check(envelope.EncryptedMessageHashMatches == true, "envelope hash");
-        }),
+        }, f.Limits.Open),
         new("ccipSign", "sign CCIP response digest", 1.0, () =>
         {
             // messageHash = keccak(0x1900‖target‖expires‖keccak(request)‖keccak(result)), then ECDSA (RFC 6979, low s, v).
@@ -165,5 +189,6 @@ internal sealed class ProtocolSuite : BenchSuite
         }
     }
 
-    private sealed record BenchOperation(string Key, string Label, double AimRatio, Action Run);
+    /// <summary>An operation; <paramref name="Limit"/>, when given, is timed in the same rounds, right after ours.</summary>
+    private sealed record BenchOperation(string Key, string Label, double AimRatio, Action Run, Action? Limit = null);
 }
