@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Security.Cryptography;
 using Dm3.Protocol.Crypto;
+using Dm3.Protocol.Crypto.Providers;
 using Dm3.Protocol.Encoding;
 using Dm3.Protocol.Messaging;
 
@@ -8,7 +9,9 @@ namespace Dm3.Bench.Protocol;
 
 /// <summary>
 /// `bench primitives` (diagnostic, not in the default run): ops/s of the building blocks under the protocol rows,
-/// ours only, to see where an envelope or profile operation spends its time.
+/// to see where an envelope or profile operation spends its time. The alternative column is the same operation on the
+/// other path we could take: the managed BouncyCastle provider for the libsodium rows (what a browser runs), and
+/// Nethereum.Util for Keccak-256 and EIP-55 (the dependency table in the README cites these rows).
 /// </summary>
 internal sealed class PrimitivesSuite : BenchSuite
 {
@@ -34,38 +37,55 @@ internal sealed class PrimitivesSuite : BenchSuite
         var encrypted = PayloadEncryption.EncryptAsymmetric(f.ReceiverPublicKey, messageJson);
         var encryptedJson = encrypted.ToCanonicalJson();
 
-        (string Label, Action Run)[] operations =
+        var managed = BouncyCastleCryptoProvider.Instance;
+        var nethereumKeccak = new Nethereum.Util.Sha3Keccack();
+        var nethereumAddress = new Nethereum.Util.AddressUtil();
+        var addressText = Ethereum.ToLowerAddress(f.Address);
+        Action OnManaged(Action run) => () =>
+        {
+            using var scope = CryptoProvider.Use(managed);
+            run();
+        };
+
+        (string Label, Action Run, Action? Alternative, string? Note)[] operations =
         [
-            ("X25519 base point (public key)", () => X25519.PublicKeyFromPrivate(f.ReceiverPrivateKey)),
-            ("X25519 shared secret", () => X25519.SharedSecret(f.ReceiverPrivateKey, f.DeliveryServicePublicKey)),
-            ("Ed25519 sign 300 B text", () => Ed25519.SignText(f.Sender.SigningPrivateKey, text300)),
-            ("Ed25519 verify 300 B text", () => Ed25519.VerifyText(f.Sender.SigningPublicKey, text300, signature300)),
-            ("ChaCha20-Poly1305 encrypt (2048 B pad)", () => PayloadEncryption.EncryptSymmetric(symmetricKey, messageJson)),
-            ("encrypt asymmetric (message)", () => PayloadEncryption.EncryptAsymmetric(f.ReceiverPublicKey, messageJson)),
-            ("decrypt asymmetric (priv only)", () => PayloadEncryption.TryDecryptAsymmetric(f.ReceiverPrivateKey, encryptedJson, out _, out _)),
-            ("decrypt asymmetric (key pair)", () => PayloadEncryption.TryDecryptAsymmetric(f.ReceiverPrivateKey, f.ReceiverPublicKey, encrypted, out _, out _)),
-            ("BLAKE2b-512 96 B", () => Hashes.Blake2b512(bytes96)),
-            ("keccak-256 200 B", () => Hashes.Keccak256(bytes200)),
-            ("SHA-256 200 B", () => Hashes.Sha256(bytes200)),
-            ("secp256k1 sign digest", () => Secp256k1.SignDigest(f.WalletKey, digest)),
-            ("secp256k1 recover", () => Secp256k1.TryRecover(digest, secpSignature, out _, out _)),
-            ("canonical JSON of a Message", () => f.Message.ToCanonicalJson()),
-            ("Message parse", () => Message.TryParse(messageJson, out _, out _)),
-            ("base64 encode 96 B", () => Base64Std.Encode(bytes96)),
-            ("EnvelopeBuilder.Build", () => EnvelopeBuilder.Build(f.Message, f.ReceiverPublicKey, f.DeliveryServicePublicKey, f.Sender.SigningPrivateKey, MessageHashField.EncryptedMessageHash)),
-            ("EncryptionEnvelope.TryParse", () => EncryptionEnvelope.TryParse(f.EnvelopeJson, out _, out _)),
-            ("X25519.GenerateKeyPair", () => X25519.GenerateKeyPair()),
+            ("X25519 base point (public key, cached)", () => X25519.PublicKeyFromPrivate(f.ReceiverPrivateKey), null, null),
+            ("X25519 shared secret", () => X25519.SharedSecret(f.ReceiverPrivateKey, f.DeliveryServicePublicKey), OnManaged(() => X25519.SharedSecret(f.ReceiverPrivateKey, f.DeliveryServicePublicKey)), "BouncyCastle provider"),
+            ("Ed25519 sign 300 B text", () => Ed25519.SignText(f.Sender.SigningPrivateKey, text300), OnManaged(() => Ed25519.SignText(f.Sender.SigningPrivateKey, text300)), "BouncyCastle provider"),
+            ("Ed25519 verify 300 B text", () => Ed25519.VerifyText(f.Sender.SigningPublicKey, text300, signature300), OnManaged(() => Ed25519.VerifyText(f.Sender.SigningPublicKey, text300, signature300)), "BouncyCastle provider"),
+            ("ChaCha20-Poly1305 encrypt (2048 B pad)", () => PayloadEncryption.EncryptSymmetric(symmetricKey, messageJson), OnManaged(() => PayloadEncryption.EncryptSymmetric(symmetricKey, messageJson)), "BouncyCastle provider"),
+            ("encrypt asymmetric (message)", () => PayloadEncryption.EncryptAsymmetric(f.ReceiverPublicKey, messageJson), OnManaged(() => PayloadEncryption.EncryptAsymmetric(f.ReceiverPublicKey, messageJson)), "BouncyCastle provider"),
+            ("decrypt asymmetric (priv only)", () => PayloadEncryption.TryDecryptAsymmetric(f.ReceiverPrivateKey, encryptedJson, out _, out _), OnManaged(() => PayloadEncryption.TryDecryptAsymmetric(f.ReceiverPrivateKey, encryptedJson, out _, out _)), "BouncyCastle provider"),
+            ("decrypt asymmetric (key pair)", () => PayloadEncryption.TryDecryptAsymmetric(f.ReceiverPrivateKey, f.ReceiverPublicKey, encrypted, out _, out _), OnManaged(() => PayloadEncryption.TryDecryptAsymmetric(f.ReceiverPrivateKey, f.ReceiverPublicKey, encrypted, out _, out _)), "BouncyCastle provider"),
+            ("BLAKE2b-512 96 B", () => Hashes.Blake2b512(bytes96), OnManaged(() => Hashes.Blake2b512(bytes96)), "BouncyCastle provider"),
+            ("keccak-256 200 B", () => Hashes.Keccak256(bytes200), () => nethereumKeccak.CalculateHash(bytes200), "Nethereum.Util Sha3Keccack"),
+            ("EIP-55 checksum address", () => Ethereum.ToChecksumAddress(f.Address), () => nethereumAddress.ConvertToChecksumAddress(addressText), "Nethereum.Util AddressUtil"),
+            ("SHA-256 200 B", () => Hashes.Sha256(bytes200), null, null),
+            ("secp256k1 sign digest", () => Secp256k1.SignDigest(f.WalletKey, digest), null, null),
+            ("secp256k1 recover", () => Secp256k1.TryRecover(digest, secpSignature, out _, out _), null, null),
+            ("canonical JSON of a Message", () => f.Message.ToCanonicalJson(), null, null),
+            ("Message parse", () => Message.TryParse(messageJson, out _, out _), null, null),
+            ("base64 encode 96 B", () => Base64Std.Encode(bytes96), null, null),
+            ("EnvelopeBuilder.Build", () => EnvelopeBuilder.Build(f.Message, f.ReceiverPublicKey, f.DeliveryServicePublicKey, f.Sender.SigningPrivateKey, MessageHashField.EncryptedMessageHash), null, null),
+            ("EncryptionEnvelope.TryParse", () => EncryptionEnvelope.TryParse(f.EnvelopeJson, out _, out _), null, null),
+            ("X25519.GenerateKeyPair", () => X25519.GenerateKeyPair(), OnManaged(() => X25519.GenerateKeyPair()), "BouncyCastle provider"),
         ];
 
-        Console.WriteLine($"bench primitives: {settings.Duration.TotalSeconds:0.#} s per operation after {settings.WarmUp.TotalSeconds:0.#} s warm-up, one thread; {AssemblyInfo.Runtime}");
+        Console.WriteLine($"bench primitives: {settings.Duration.TotalSeconds:0.#} s per operation after {settings.WarmUp.TotalSeconds:0.#} s warm-up, one thread; {AssemblyInfo.Runtime}; crypto: {CryptoProvider.Current.Name}");
         var rows = new List<BenchRow>();
-        foreach (var (label, run) in operations)
+        foreach (var (label, run, alternative, note) in operations)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            rows.Add(new BenchRow(label, Measure.OpsPerSecond(run, settings.WarmUp, settings.Duration), null));
+            var ours = Measure.OpsPerSecond(run, settings.WarmUp, settings.Duration);
+            double? theirs = alternative is null ? null : Measure.OpsPerSecond(alternative, settings.WarmUp, settings.Duration);
+            rows.Add(new BenchRow(label, ours, theirs, Note: note));
         }
 
-        Console.Write(ResultTable.Render(rows, "reference"));
+        Console.Write(ResultTable.Render(rows, "alternative ops/s"));
+        foreach (var row in rows.Where(r => r.Note is not null))
+        {
+            Console.WriteLine($"  alternative ({row.Operation}): {row.Note}");
+        }
         return Task.FromResult(0);
     }
 }
