@@ -25,7 +25,8 @@ public sealed class DependencyDirectionTests
         Assert.DoesNotContain(refs, r => r.StartsWith("Microsoft.Extensions", StringComparison.Ordinal));
         Assert.DoesNotContain(refs, r => r.StartsWith("Azure", StringComparison.Ordinal));
         Assert.DoesNotContain(refs, r => r is "System.Net.Http" or "System.Net.Sockets" or "System.Net.Primitives");
-        Assert.Contains("BouncyCastle.Crypto", refs);
+        Assert.Contains("BouncyCastle.Cryptography", refs); // the managed crypto provider
+        Assert.DoesNotContain("Sodium.Core", refs);         // native libsodium lives in Dm3.Protocol.Sodium: Protocol loads in a browser
     }
 
     [Fact]
