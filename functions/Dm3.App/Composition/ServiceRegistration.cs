@@ -1,4 +1,6 @@
 using Azure.Core;
+using Azure.Data.Tables;
+using Dm3.Adapters.Sdk;
 using Dm3.Adapters.Queues;
 using Dm3.Adapters.Storage;
 using Dm3.Adapters.Tables;
@@ -8,6 +10,7 @@ using Dm3.App.Runtime;
 using Dm3.Backend.Messaging;
 using Dm3.Backend.Runtime;
 using Dm3.Backend.Storage;
+using Microsoft.Extensions.Azure;
 
 namespace Dm3.App.Composition;
 
@@ -43,14 +46,21 @@ public static class ServiceRegistration
             Timeout = Timeout.InfiniteTimeSpan,
         });
 
-        services.AddSingleton<ITableStore>(sp =>
+        // The Azure SDK clients, registered once (decisions §33): a connection string for Azurite, else the service
+        // URIs with the managed identity (Storage__tableServiceUri / __queueServiceUri / __credential / __clientId,
+        // the Functions identity-based connection convention). The SDK's retry options replace the Polly pipeline.
+        services.AddAzureClients(clients =>
         {
-            var storage = sp.GetRequiredService<RuntimeSettings>().Storage;
-            var options = storage.Auth == StorageAuth.SharedKey
-                ? TableStorageOptions.FromConnection(StorageConnection.Parse(storage.ConnectionString!))
-                : TableStorageOptions.WithCredential(storage.TableServiceUri!, Credential(storage.ClientId, storage.ManagedIdentity));
-            return new TableStorageClient(sp.GetRequiredService<HttpClient>(), options);
+            clients.ConfigureDefaults(options => AdapterRetry.Default.ApplyTo(options));
+            clients.AddClient<TableServiceClient, TableClientOptions>((options, credential, sp) =>
+            {
+                var storage = sp.GetRequiredService<RuntimeSettings>().Storage;
+                return storage.Auth == StorageAuth.SharedKey
+                    ? new TableServiceClient(storage.ConnectionString, options)
+                    : new TableServiceClient(storage.TableServiceUri, credential, options);
+            }).WithVersion(TableServiceStore.Version).WithCredential(StorageCredential);
         });
+        services.AddSingleton<ITableStore>(sp => new TableServiceStore(sp.GetRequiredService<TableServiceClient>()));
         services.AddSingleton<IStorageQueueClient>(sp =>
         {
             var storage = sp.GetRequiredService<RuntimeSettings>().Storage;
@@ -95,6 +105,12 @@ public static class ServiceRegistration
             feature.AddServices(services);
         }
         return services;
+    }
+
+    private static TokenCredential StorageCredential(IServiceProvider services)
+    {
+        var storage = services.GetRequiredService<RuntimeSettings>().Storage;
+        return Credential(storage.ClientId, storage.ManagedIdentity);
     }
 
     /// <summary>

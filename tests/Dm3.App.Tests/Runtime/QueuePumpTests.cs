@@ -22,7 +22,7 @@ public sealed class QueuePumpTests : IAsyncLifetime
         ["Diagnostics__TimerSchedule"] = "*/1 * * * * *",
     });
     private readonly HttpClient _http = new();
-    private TableStorageClient _tables = null!;
+    private TableServiceStore _tables = null!;
     private StorageQueueClient _queues = null!;
     private string _queue = null!;
 

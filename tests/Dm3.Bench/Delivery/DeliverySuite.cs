@@ -107,7 +107,7 @@ internal sealed class DeliverySuite : BenchSuite
             return (envelope.MessageHash.ToLowerInvariant(), body.ToJsonString());
         }).ToList();
 
-        var timestamps = new TableTimestamps(http, azurite.Connection());
+        var timestamps = new TableTimestamps(azurite.TableService());
         var queues = new StorageQueueClient(http, QueueStorageOptions.FromConnection(azurite.Connection()));
 
         // Waits until every hash has its inbox row delivered (RK = <sender>|<hash>); returns the rows' write times by hash.

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Dm3.Adapters.Queues;
 using Dm3.Adapters.Resilience;
+using Dm3.Adapters.Sdk;
 using Dm3.Adapters.Storage;
 using Dm3.Adapters.Tables;
 using Dm3.Adapters.Tests.Support;
@@ -19,6 +20,14 @@ internal static class TestStorage
     public static Uri QueueEndpoint => Azurite.QueueEndpoint;
 
     public static string ConnectionString => ConnectionStringFor(TableEndpoint, QueueEndpoint);
+
+    public static AdapterRetry SdkRetries { get; } = new()
+    {
+        MaxRetries = 2,
+        Delay = TimeSpan.FromMilliseconds(20),
+        MaxDelay = TimeSpan.FromMilliseconds(200),
+        AttemptTimeout = TimeSpan.FromSeconds(10),
+    };
 
     public static ResilienceOptions FastRetries { get; } = new()
     {
@@ -42,8 +51,9 @@ internal static class TestStorage
     /// <summary>A queue prefix ending in a hyphen (lower-case letters, digits, hyphens).</summary>
     public static string NewQueuePrefix(string tag) => tag + Convert.ToHexString(RandomNumberGenerator.GetBytes(4)).ToLowerInvariant() + "-";
 
-    public static TableStorageClient Tables(HttpClient http, Uri? endpoint = null) =>
-        Azurite.CreateTableClient(http, endpoint: endpoint, resilience: FastRetries);
+    /// <summary>The SDK-backed store on Azurite (<paramref name="http"/> is unused: the SDK client owns its transport).</summary>
+    public static TableServiceStore Tables(HttpClient http, Uri? endpoint = null) =>
+        Azurite.CreateTableStore(SdkRetries, endpoint: endpoint);
 
     public static StorageQueueClient Queues(HttpClient http, Uri? endpoint = null) =>
         Azurite.CreateQueueClient(http, endpoint, FastRetries);
