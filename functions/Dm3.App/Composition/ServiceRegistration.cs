@@ -1,8 +1,8 @@
 using Azure.Core;
 using Azure.Data.Tables;
-using Dm3.Adapters.Sdk;
+using Azure.Storage.Queues;
 using Dm3.Adapters.Queues;
-using Dm3.Adapters.Storage;
+using Dm3.Adapters.Sdk;
 using Dm3.Adapters.Tables;
 using Dm3.App.Configuration;
 using Dm3.App.Functions;
@@ -59,16 +59,18 @@ public static class ServiceRegistration
                     ? new TableServiceClient(storage.ConnectionString, options)
                     : new TableServiceClient(storage.TableServiceUri, credential, options);
             }).WithVersion(TableServiceStore.Version).WithCredential(StorageCredential);
+            clients.AddClient<QueueServiceClient, QueueClientOptions>((options, credential, sp) =>
+            {
+                // No SDK message encoding: StorageQueueService passes MessageText through (QueueMessageText writes base64).
+                options.MessageEncoding = QueueMessageEncoding.None;
+                var storage = sp.GetRequiredService<RuntimeSettings>().Storage;
+                return storage.Auth == StorageAuth.SharedKey
+                    ? new QueueServiceClient(storage.ConnectionString, options)
+                    : new QueueServiceClient(storage.QueueServiceUri, credential, options);
+            }).WithVersion(StorageQueueService.Version).WithCredential(StorageCredential);
         });
         services.AddSingleton<ITableStore>(sp => new TableServiceStore(sp.GetRequiredService<TableServiceClient>()));
-        services.AddSingleton<IStorageQueueClient>(sp =>
-        {
-            var storage = sp.GetRequiredService<RuntimeSettings>().Storage;
-            var options = storage.Auth == StorageAuth.SharedKey
-                ? QueueStorageOptions.FromConnection(StorageConnection.Parse(storage.ConnectionString!))
-                : QueueStorageOptions.WithCredential(storage.QueueServiceUri!, Credential(storage.ClientId, storage.ManagedIdentity));
-            return new StorageQueueClient(sp.GetRequiredService<HttpClient>(), options);
-        });
+        services.AddSingleton<IStorageQueueClient>(sp => new StorageQueueService(sp.GetRequiredService<QueueServiceClient>()));
         services.AddSingleton<IPipelinePublisher>(sp =>
         {
             var settings = sp.GetRequiredService<RuntimeSettings>();

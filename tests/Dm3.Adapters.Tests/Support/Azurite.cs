@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using Azure.Data.Tables;
+using Azure.Storage.Queues;
 using Dm3.Adapters.Queues;
 using Dm3.Adapters.Sdk;
 using Dm3.Adapters.Storage;
@@ -54,11 +55,8 @@ public static class Azurite
     public static TableServiceStore CreateTableStore(AdapterRetry? retry = null, string accountKey = StorageConnection.DevelopmentAccountKey, Uri? endpoint = null) =>
         new(new TableServiceClient(ConnectionString(accountKey, tableEndpoint: endpoint), TableServiceStore.CreateOptions(retry ?? FastRetries)));
 
-    public static StorageQueueClient CreateQueueClient(HttpClient http, Uri? endpoint = null, Dm3.Adapters.Resilience.ResilienceOptions? resilience = null) =>
-        new(http, new QueueStorageOptions(endpoint ?? QueueEndpoint, new Dm3.Adapters.Auth.SharedKeyAuthorizer(StorageConnection.DevelopmentAccountName, Convert.FromBase64String(StorageConnection.DevelopmentAccountKey), Dm3.Adapters.Auth.SharedKeyScheme.BlobQueue))
-        {
-            Resilience = resilience ?? new() { BaseDelay = TimeSpan.FromMilliseconds(5), MaxDelay = TimeSpan.FromMilliseconds(50), AttemptTimeout = TimeSpan.FromSeconds(20) },
-        });
+    public static StorageQueueService CreateQueueClient(AdapterRetry? retry = null, Uri? endpoint = null) =>
+        new(new QueueServiceClient(ConnectionString(queueEndpoint: endpoint), StorageQueueService.CreateOptions(retry ?? FastRetries)));
 
     private static string? Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : null;
 }

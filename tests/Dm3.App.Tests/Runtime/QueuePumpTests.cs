@@ -23,7 +23,7 @@ public sealed class QueuePumpTests : IAsyncLifetime
     });
     private readonly HttpClient _http = new();
     private TableServiceStore _tables = null!;
-    private StorageQueueClient _queues = null!;
+    private StorageQueueService _queues = null!;
     private string _queue = null!;
 
     public async Task InitializeAsync()

@@ -108,7 +108,7 @@ internal sealed class DeliverySuite : BenchSuite
         }).ToList();
 
         var timestamps = new TableTimestamps(azurite.TableService());
-        var queues = new StorageQueueClient(http, QueueStorageOptions.FromConnection(azurite.Connection()));
+        var queues = azurite.Queues();
 
         // Waits until every hash has its inbox row delivered (RK = <sender>|<hash>); returns the rows' write times by hash.
         async Task<Dictionary<string, DateTimeOffset>> DeliveredAsync(string queue, IReadOnlyCollection<string> hashes, TimeSpan timeout)

@@ -2,6 +2,8 @@ using System.Net.Sockets;
 using System.Reflection;
 using System.Security.Cryptography;
 using Azure.Data.Tables;
+using Azure.Storage.Queues;
+using Dm3.Adapters.Queues;
 using Dm3.Adapters.Storage;
 using Dm3.Adapters.Tables;
 
@@ -42,6 +44,9 @@ internal sealed class LocalAzurite : IAsyncDisposable
 
     /// <summary>The program's Table adapter on this Azurite.</summary>
     public TableServiceStore Tables() => new(TableService());
+
+    /// <summary>The program's queue adapter on this Azurite.</summary>
+    public StorageQueueService Queues() => new(new QueueServiceClient(ConnectionString(), StorageQueueService.CreateOptions()));
 
     public static async Task<LocalAzurite> StartAsync(string repositoryRoot, CancellationToken cancellationToken)
     {

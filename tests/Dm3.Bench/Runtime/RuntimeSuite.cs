@@ -265,7 +265,7 @@ internal sealed class RuntimeSuite : BenchSuite
             + $"{messages} messages published with concurrency 16 straight to the queue, done when every DiagEffects row exists.");
 
         using var http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = Timeout.InfiniteTimeSpan };
-        var publisher = new StorageQueuePublisher(new StorageQueueClient(http, QueueStorageOptions.FromConnection(azurite.Connection())));
+        var publisher = new StorageQueuePublisher(azurite.Queues());
         var tables = azurite.Tables();
         var batchTag = Convert.ToHexString(RandomNumberGenerator.GetBytes(4)).ToLowerInvariant();
 
@@ -289,7 +289,7 @@ internal sealed class RuntimeSuite : BenchSuite
             return count;
         }
 
-        var queues = new StorageQueueClient(http, QueueStorageOptions.FromConnection(azurite.Connection()));
+        var queues = azurite.Queues();
 
         // Done = every effect row exists. To keep the polling from loading Azurite, wait (cheap peeks) until the queue
         // shows no visible message, then count the effect rows.

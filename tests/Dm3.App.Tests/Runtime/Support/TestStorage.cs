@@ -55,8 +55,9 @@ internal static class TestStorage
     public static TableServiceStore Tables(HttpClient http, Uri? endpoint = null) =>
         Azurite.CreateTableStore(SdkRetries, endpoint: endpoint);
 
-    public static StorageQueueClient Queues(HttpClient http, Uri? endpoint = null) =>
-        Azurite.CreateQueueClient(http, endpoint, FastRetries);
+    /// <summary>The SDK-backed queue client on Azurite (<paramref name="http"/> is unused: the SDK client owns its transport).</summary>
+    public static StorageQueueService Queues(HttpClient http, Uri? endpoint = null) =>
+        Azurite.CreateQueueClient(SdkRetries, endpoint);
 
     /// <summary>Polls until <paramref name="condition"/> holds or the timeout ends (then fails with <paramref name="what"/>).</summary>
     public static async Task<T> EventuallyAsync<T>(Func<Task<T?>> probe, TimeSpan timeout, string what)
