@@ -15,8 +15,8 @@ using Microsoft.Extensions.Azure;
 namespace Dm3.App.Composition;
 
 /// <summary>
-/// The one composition root: settings, adapters chosen from settings (SharedKey vs managed identity, Storage Queue vs
-/// Service Bus publisher, Key Vault vs local signer), the runtime (invoker, pump, timers) and every feature.
+/// The one composition root: settings, the Azure SDK clients and adapters chosen from settings (connection string vs
+/// managed identity, Key Vault vs local signer), the runtime (invoker, pump, timers) and every feature.
 /// Everything that depends on settings is a factory, so configuration added by test hosts is honoured.
 /// </summary>
 public static class ServiceRegistration
@@ -36,19 +36,9 @@ public static class ServiceRegistration
         });
         services.AddSingleton(TimeProvider.System);
 
-        // One HTTP client for every adapter; the adapters' Polly pipeline owns timeouts and retries.
-        services.AddSingleton(_ => new HttpClient(new SocketsHttpHandler
-        {
-            PooledConnectionLifetime = TimeSpan.FromMinutes(2),
-            ConnectTimeout = TimeSpan.FromSeconds(10),
-        })
-        {
-            Timeout = Timeout.InfiniteTimeSpan,
-        });
-
         // The Azure SDK clients, registered once (decisions §33): a connection string for Azurite, else the service
         // URIs with the managed identity (Storage__tableServiceUri / __queueServiceUri / __credential / __clientId,
-        // the Functions identity-based connection convention). The SDK's retry options replace the Polly pipeline.
+        // the Functions identity-based connection convention). The SDK's retry options (AdapterRetry) are the only retries.
         services.AddAzureClients(clients =>
         {
             clients.ConfigureDefaults(options => AdapterRetry.Default.ApplyTo(options));
@@ -71,15 +61,7 @@ public static class ServiceRegistration
         });
         services.AddSingleton<ITableStore>(sp => new TableServiceStore(sp.GetRequiredService<TableServiceClient>()));
         services.AddSingleton<IStorageQueueClient>(sp => new StorageQueueService(sp.GetRequiredService<QueueServiceClient>()));
-        services.AddSingleton<IPipelinePublisher>(sp =>
-        {
-            var settings = sp.GetRequiredService<RuntimeSettings>();
-            return settings.Messaging.Transport switch
-            {
-                MessagingTransport.ServiceBus => ServiceBusComposition.CreatePublisher(sp, settings),
-                _ => new StorageQueuePublisher(sp.GetRequiredService<IStorageQueueClient>()),
-            };
-        });
+        services.AddSingleton<IPipelinePublisher>(sp => new StorageQueuePublisher(sp.GetRequiredService<IStorageQueueClient>()));
         SignerComposition.AddSigner(services);
 
         services.AddSingleton<IProcessedMessages, TableProcessedMessages>();

@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using Dm3.Adapters.Queues;
-using Dm3.Adapters.Resilience;
 using Dm3.Adapters.Sdk;
 using Dm3.Adapters.Storage;
 using Dm3.Adapters.Tables;
@@ -25,14 +24,6 @@ internal static class TestStorage
     {
         MaxRetries = 2,
         Delay = TimeSpan.FromMilliseconds(20),
-        MaxDelay = TimeSpan.FromMilliseconds(200),
-        AttemptTimeout = TimeSpan.FromSeconds(10),
-    };
-
-    public static ResilienceOptions FastRetries { get; } = new()
-    {
-        MaxRetries = 2,
-        BaseDelay = TimeSpan.FromMilliseconds(20),
         MaxDelay = TimeSpan.FromMilliseconds(200),
         AttemptTimeout = TimeSpan.FromSeconds(10),
     };
