@@ -1,11 +1,11 @@
 // Dm3.Serverless: the whole backend in one subscription-scope deployment.
 //   azd up                      (provision + deploy; see azure.yaml)
 //   az deployment sub create -l <location> -f infra/main.bicep -p infra/main.parameters.json
-// Creates the resource group, then: managed identity, monitoring, storage (Tables, Queues, deployment
-// container), Service Bus (messaging = serviceBus), Key Vault (signer key, escrow wrapping key, secrets),
-// the data-plane role assignments of decisions §28, and the Flex Consumption Function App.
-// Everything bills per use except the Service Bus Standard namespace (a small monthly base fee);
-// messaging = storageQueues removes it.
+// Creates the resource group, then: managed identity, monitoring (App Insights with Entra-only ingestion),
+// storage (Tables, pipeline queues + poison twins, deployment container), Key Vault (signer key, escrow
+// wrapping key, secrets), the role assignments of decisions §34, and the Flex Consumption Function App on
+// the .NET isolated worker (dotnet-isolated 10.0). Everything bills per use: the pipeline runs on Storage
+// Queues (decisions §32), which have no fixed monthly fee.
 targetScope = 'subscription'
 
 @description('azd environment name; part of every resource name and the azd-env-name tag.')
@@ -19,12 +19,8 @@ param location string
 @description('Name of the resource group to create; empty = rg-<environmentName>.')
 param resourceGroupName string = ''
 
-@description('Pipeline transport: serviceBus (default: duplicate detection, dead-lettering) or storageQueues (no Service Bus, cheapest).')
-@allowed([
-  'serviceBus'
-  'storageQueues'
-])
-param messaging string = 'serviceBus'
+@description('Further pipeline queues for later features (lower-case names); each also gets a <name>-poison queue. The envelopes queue is always created.')
+param extraQueueNames array = []
 
 @description('Always-ready instances of the HTTP group; 0 (default) = pay only for use, with cold starts.')
 @minValue(0)
@@ -33,11 +29,6 @@ param alwaysReadyInstances int = 0
 
 @description('Premium Key Vault: the gateway signer becomes EC-HSM and the escrow wrapping key RSA-HSM (decisions §24). Default off (software keys, Standard vault).')
 param premiumVault bool = false
-
-@description('Deliveries before a Service Bus message is dead-lettered; 5 matches host.json queues.maxDequeueCount.')
-@minValue(1)
-@maxValue(100)
-param maxDeliveryCount int = 5
 
 @description('ENS parent name the dApp hosts its users under (Apps__0__ParentName), e.g. myapp.eth.')
 param appParentName string = 'myapp.eth'
@@ -72,13 +63,6 @@ param ensResolverFamily string = 'ens'
 @minValue(61)
 @maxValue(86400)
 param gatewaySignatureTtlSeconds int = 300
-
-@description('Flex runtime stack: custom (default). Use dotnet-isolated only in a region whose Flex stacks lack custom (same package).')
-@allowed([
-  'custom'
-  'dotnet-isolated'
-])
-param runtimeName string = 'custom'
 
 @description('Maximum instances the Function App may scale out to (Flex: 40-1000); also a cost ceiling.')
 @minValue(40)
@@ -126,9 +110,9 @@ var tags = {
   application: 'dm3-serverless'
 }
 var envelopesQueueName = 'envelopes'
-var pipelineQueueNames = [
+var pipelineQueueNames = union([
   envelopesQueueName
-]
+], extraQueueNames)
 var tableNames = [
   'Names'
   'Inbox'
@@ -140,7 +124,6 @@ var tableNames = [
   'Accounts'
   'PoisonReasons'
 ]
-var useServiceBus = messaging == 'serviceBus'
 var functionAppName = 'func-${resourceToken}'
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
@@ -177,22 +160,9 @@ module storage 'modules/storage.bicep' = {
     name: 'st${resourceToken}'
     location: location
     tags: tags
-    messaging: messaging
     deploymentContainerName: 'deployments'
     queueNames: pipelineQueueNames
     tableNames: tableNames
-  }
-}
-
-module serviceBus 'modules/servicebus.bicep' = if (useServiceBus) {
-  name: 'servicebus'
-  scope: rg
-  params: {
-    name: 'sb-${resourceToken}'
-    location: location
-    tags: tags
-    queueNames: pipelineQueueNames
-    maxDeliveryCount: maxDeliveryCount
   }
 }
 
@@ -220,7 +190,7 @@ module roles 'modules/roles.bicep' = {
     principalId: identity.outputs.principalId
     storageAccountName: storage.outputs.name
     keyVaultName: keyVault.outputs.name
-    serviceBusNamespaceName: useServiceBus ? serviceBus.outputs.name : ''
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
   }
 }
 
@@ -240,13 +210,10 @@ module functionApp 'modules/functionapp.bicep' = {
     tags: tags
     identityId: identity.outputs.id
     identityClientId: identity.outputs.clientId
-    storageAccountName: storage.outputs.name
     storageBlobEndpoint: storage.outputs.blobEndpoint
     storageTableEndpoint: storage.outputs.tableEndpoint
     storageQueueEndpoint: storage.outputs.queueEndpoint
     deploymentContainerName: storage.outputs.deploymentContainerName
-    messaging: messaging
-    serviceBusFullyQualifiedNamespace: useServiceBus ? serviceBus.outputs.fullyQualifiedNamespace : ''
     envelopesQueueName: envelopesQueueName
     applicationInsightsConnectionString: monitoring.outputs.applicationInsightsConnectionString
     keyVaultUri: keyVault.outputs.vaultUri
@@ -265,7 +232,6 @@ module functionApp 'modules/functionapp.bicep' = {
     ensResolverAddress: ensResolverAddress
     ensResolverFamily: ensResolverFamily
     gatewaySignatureTtlSeconds: gatewaySignatureTtlSeconds
-    runtimeName: runtimeName
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
     alwaysReadyInstances: alwaysReadyInstances
@@ -287,6 +253,4 @@ output KEY_VAULT_URI string = keyVault.outputs.vaultUri
 output STORAGE_ACCOUNT_NAME string = storage.outputs.name
 output STORAGE_TABLE_ENDPOINT string = storage.outputs.tableEndpoint
 output STORAGE_QUEUE_ENDPOINT string = storage.outputs.queueEndpoint
-output SERVICE_BUS_NAMESPACE string = useServiceBus ? serviceBus.outputs.fullyQualifiedNamespace : ''
-output MESSAGING_TRANSPORT string = messaging
 output MANAGED_IDENTITY_CLIENT_ID string = identity.outputs.clientId

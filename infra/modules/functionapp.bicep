@@ -1,14 +1,14 @@
-// Flex Consumption (FC1) Function App running the Dm3.App custom handler.
-//  - runtime: functionAppConfig.runtime = { name: 'custom', version: '1.0' } (decisions §4). On Flex the
-//    platform derives the worker from it: FUNCTIONS_WORKER_RUNTIME and FUNCTIONS_EXTENSION_VERSION are
-//    NOT app settings here (functions-custom-handler.md §7.2).
-//  - fallback for a region whose Flex stacks lack 'custom' (check with
-//    `az functionapp list-flexconsumption-runtimes -l <region>`): deploy with runtimeName = 'dotnet-isolated'.
-//    The package is the same self-contained linux-x64 build with host.json customHandler
-//    defaultExecutablePath 'Dm3.App', so it does not depend on the image's .NET version.
-//  - app settings: identity-based connections (__credential/__clientId, __fullyQualifiedNamespace, service
-//    URIs) and Key Vault references; no connection string or key except APPLICATIONINSIGHTS_CONNECTION_STRING.
-//    Their names are kept in ONE place: the variable `appSettings` below.
+// Flex Consumption (FC1) Function App running Dm3.App on the .NET isolated worker (decisions §30).
+//  - runtime: functionAppConfig.runtime = { name: 'dotnet-isolated', version: '10.0' }. On Flex the platform
+//    derives the worker from it: FUNCTIONS_WORKER_RUNTIME and FUNCTIONS_EXTENSION_VERSION are NOT app
+//    settings here.
+//  - WEBSITE_USE_PLACEHOLDER_DOTNETISOLATED=0: Flex + .NET 10 workaround (dotnet-worker#3335): without it the
+//    platform's placeholder (pre-warmed) worker of another .NET version can pick up the app and fail to load it.
+//  - app settings: identity-based connections (<Connection>__<service>ServiceUri + __credential + __clientId,
+//    the Functions convention) and Key Vault references; no connection string or key. The Application
+//    Insights connection string only locates the component; ingestion is Entra-authenticated
+//    (APPLICATIONINSIGHTS_AUTHENTICATION_STRING with the identity's client id; local auth is off).
+//    The names are kept in ONE place: the variable `appSettings` below.
 
 @description('Name of the Function App (also the default host name <name>.azurewebsites.net).')
 param name string
@@ -31,9 +31,6 @@ param identityId string
 @description('Client id of the user-assigned managed identity (for the __clientId settings).')
 param identityClientId string
 
-@description('Name of the storage account used as host storage (AzureWebJobsStorage).')
-param storageAccountName string
-
 @description('Primary blob endpoint of the storage account, with a trailing slash.')
 param storageBlobEndpoint string
 
@@ -46,20 +43,10 @@ param storageQueueEndpoint string
 @description('Blob container that Flex Consumption deploys the package to.')
 param deploymentContainerName string
 
-@description('Pipeline transport: serviceBus (default in Azure) or storageQueues (cheapest).')
-@allowed([
-  'serviceBus'
-  'storageQueues'
-])
-param messaging string
-
-@description('Fully qualified Service Bus namespace host name; empty when messaging = storageQueues.')
-param serviceBusFullyQualifiedNamespace string = ''
-
-@description('Name of the envelopes queue (decisions §2), read by function.json as %EnvelopesQueue%.')
+@description('Name of the envelopes queue (decisions §2), resolved by the queue trigger as %EnvelopesQueue%.')
 param envelopesQueueName string
 
-@description('Application Insights connection string (not a secret; decisions §28).')
+@description('Application Insights connection string (locates the component; not a secret). Ingestion is Entra-authenticated.')
 param applicationInsightsConnectionString string
 
 @description('Key Vault URI, e.g. https://<vault>.vault.azure.net/.')
@@ -120,15 +107,8 @@ param gatewaySignatureTtlSeconds int = 300
 @description('NCRONTAB schedule of the Sweeper timer (retention); the host resolves %SweeperSchedule% in its function.json.')
 param sweeperSchedule string = '0 */15 * * * *'
 
-@description('Functions runtime stack of the Flex app: custom (default) or the documented fallback dotnet-isolated.')
-@allowed([
-  'custom'
-  'dotnet-isolated'
-])
-param runtimeName string = 'custom'
-
-@description('Runtime version used only with the dotnet-isolated fallback stack.')
-param dotnetIsolatedVersion string = '8.0'
+@description('.NET version of the dotnet-isolated Flex stack (the app targets net10.0).')
+param dotnetVersion string = '10.0'
 
 @description('Maximum number of instances the app may scale out to (Flex: 40-1000).')
 @minValue(40)
@@ -155,42 +135,39 @@ param httpPerInstanceConcurrency int = 16
 
 var defaultHostName = '${name}.azurewebsites.net'
 var effectivePublicBaseUrl = empty(publicBaseUrl) ? 'https://${defaultHostName}' : publicBaseUrl
-var useServiceBus = messaging == 'serviceBus'
 
-// Flex runtime (decisions §4). 'custom' 1.0 is the stack for custom handlers.
-var runtime = runtimeName == 'custom' ? {
-  name: 'custom'
-  version: '1.0'
-} : {
+// Flex runtime (decisions §30): the .NET isolated worker.
+var runtime = {
   name: 'dotnet-isolated'
-  version: dotnetIsolatedVersion
+  version: dotnetVersion
 }
 
 // THE list of app settings (name: value). Settings whose value is empty are not written (e.g. the
-// ServiceBus__* settings when messaging = storageQueues). tests/Dm3.Infra.Tests read this block and
+// resolver address before the contract is deployed). tests/Dm3.Infra.Tests read this block and
 // cross-check it against the settings the program reads, the %Setting% references of its function.json
 // files and local.settings.sample.json (tests/Dm3.Infra.Tests/CrossChecks); keep one setting per line,
 // names quoted. Settings the program reads but Azure leaves at their defaults are listed there.
 var appSettings = {
-  // Functions host storage, through the managed identity (Flex: blob container + leases).
-  'AzureWebJobsStorage__accountName': storageAccountName
+  // Functions host storage through the user-assigned identity (Flex: blob container, leases, timers, queues).
+  'AzureWebJobsStorage__blobServiceUri': storageBlobEndpoint
+  'AzureWebJobsStorage__queueServiceUri': storageQueueEndpoint
+  'AzureWebJobsStorage__tableServiceUri': storageTableEndpoint
   'AzureWebJobsStorage__credential': 'managedidentity'
   'AzureWebJobsStorage__clientId': identityClientId
+  // Telemetry: Entra-authenticated ingestion with the same identity (the component has local auth off).
   'APPLICATIONINSIGHTS_CONNECTION_STRING': applicationInsightsConnectionString
-  // App data: Tables, and Queues for the storage-queue transport ("connection": "Storage" in function.json).
+  'APPLICATIONINSIGHTS_AUTHENTICATION_STRING': 'Authorization=AAD;ClientId=${identityClientId}'
+  // Flex + .NET 10 (dotnet-worker#3335): no placeholder worker.
+  'WEBSITE_USE_PLACEHOLDER_DOTNETISOLATED': '0'
+  // App data: Tables and the pipeline queues (the "Storage" connection: SDK clients and queue triggers).
   'Storage__tableServiceUri': storageTableEndpoint
   'Storage__queueServiceUri': storageQueueEndpoint
   'Storage__credential': 'managedidentity'
   'Storage__clientId': identityClientId
-  // Service Bus transport ("connection": "ServiceBus" in function.json).
-  'ServiceBus__fullyQualifiedNamespace': useServiceBus ? serviceBusFullyQualifiedNamespace : ''
-  'ServiceBus__credential': useServiceBus ? 'managedidentity' : ''
-  'ServiceBus__clientId': useServiceBus ? identityClientId : ''
-  'Messaging__Transport': messaging
-  // %Setting% references of function.json (the host fails to index a function whose setting is missing).
+  // %Setting% references of the triggers (the host fails to index a function whose setting is missing).
   'EnvelopesQueue': envelopesQueueName
   'SweeperSchedule': sweeperSchedule
-  // Key Vault: REST adapter for sign / wrapKey / unwrapKey (decisions §23).
+  // Key Vault: the SDK's KeyClient / CryptographyClient for sign / wrapKey / unwrapKey (decisions §23, §33).
   'KeyVault__VaultUri': keyVaultUri
   'KeyVault__ClientId': identityClientId
   'Gateway__SignerKeyId': gatewaySignerKeyId

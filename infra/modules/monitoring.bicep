@@ -1,7 +1,8 @@
 // Log Analytics workspace + workspace-based Application Insights.
-// Local (connection-string) ingestion stays on: APPLICATIONINSIGHTS_CONNECTION_STRING is allowed by
-// decisions §28 and is not a secret. Turning it off would need one more role (Monitoring Metrics
-// Publisher), which decisions §28 does not list.
+// Local (instrumentation-key) ingestion is off (disableLocalAuth): telemetry is accepted only with an Entra
+// token of the app's identity (APPLICATIONINSIGHTS_AUTHENTICATION_STRING), which needs the Monitoring
+// Metrics Publisher role on this component (roles.bicep). The connection string only locates the
+// component; it is not a secret.
 
 @description('Name of the Log Analytics workspace.')
 param logAnalyticsName string
@@ -51,6 +52,7 @@ resource appInsights 'Microsoft.Insights/components@2020-02-02' = {
     WorkspaceResourceId: workspace.id
     IngestionMode: 'LogAnalytics'
     RetentionInDays: retentionInDays
+    DisableLocalAuth: true
   }
 }
 

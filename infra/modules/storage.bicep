@@ -1,5 +1,5 @@
-// Storage account: Functions host storage (blobs), the Flex deployment container, the app's Tables and,
-// with messaging = storageQueues, the pipeline's queues. Access is Entra ID only: shared-key access is
+// Storage account: Functions host storage (blobs), the Flex deployment container, the app's Tables and
+// the pipeline's queues (decisions §32: Storage Queues are the transport). Access is Entra ID only: shared-key access is
 // disabled, so no account key or connection string can be used anywhere.
 
 @description('Name of the storage account (3-24 lower-case letters and digits).')
@@ -13,17 +13,10 @@ param location string
 @description('Tags applied to the storage account.')
 param tags object
 
-@description('Pipeline transport; storage queues are created only for storageQueues.')
-@allowed([
-  'serviceBus'
-  'storageQueues'
-])
-param messaging string
-
 @description('Name of the blob container that Flex Consumption deploys the app package to.')
 param deploymentContainerName string
 
-@description('Names of the queues to create when messaging = storageQueues (each gets a <name>-poison twin).')
+@description('Names of the pipeline queues to create (each gets a <name>-poison twin).')
 param queueNames array
 
 @description('Names of the Tables the app uses (decisions §26).')
@@ -97,7 +90,7 @@ var allQueueNames = flatten(map(queueNames, q => [
 ]))
 
 resource queues 'Microsoft.Storage/storageAccounts/queueServices/queues@2023-05-01' = [
-  for queueName in allQueueNames: if (messaging == 'storageQueues') {
+  for queueName in allQueueNames: {
     parent: queueService
     name: queueName
   }

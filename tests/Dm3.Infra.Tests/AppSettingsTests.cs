@@ -14,11 +14,12 @@ public sealed class AppSettingsTests
     {
         Assert.Equal(
         [
-            "AzureWebJobsStorage__accountName", "AzureWebJobsStorage__credential", "AzureWebJobsStorage__clientId",
-            "APPLICATIONINSIGHTS_CONNECTION_STRING",
+            "AzureWebJobsStorage__blobServiceUri", "AzureWebJobsStorage__queueServiceUri", "AzureWebJobsStorage__tableServiceUri",
+            "AzureWebJobsStorage__credential", "AzureWebJobsStorage__clientId",
+            "APPLICATIONINSIGHTS_CONNECTION_STRING", "APPLICATIONINSIGHTS_AUTHENTICATION_STRING",
+            "WEBSITE_USE_PLACEHOLDER_DOTNETISOLATED",
             "Storage__tableServiceUri", "Storage__queueServiceUri", "Storage__credential", "Storage__clientId",
-            "ServiceBus__fullyQualifiedNamespace", "ServiceBus__credential", "ServiceBus__clientId",
-            "Messaging__Transport", "EnvelopesQueue", "SweeperSchedule",
+            "EnvelopesQueue", "SweeperSchedule",
             "KeyVault__VaultUri", "KeyVault__ClientId", "Gateway__SignerKeyId",
             "Gateway__SignatureTtlSeconds", "Gateway__Resolvers__0__Address", "Gateway__Resolvers__0__Family",
             "Escrow__WrappingKeyId",
@@ -78,18 +79,20 @@ public sealed class AppSettingsTests
     [Fact]
     public void Connections_are_identity_based_with_the_user_assigned_client_id()
     {
-        foreach (var prefix in new[] { "AzureWebJobsStorage", "Storage", "ServiceBus" })
+        foreach (var prefix in new[] { "AzureWebJobsStorage", "Storage" })
         {
-            Assert.Contains("'managedidentity'", Setting($"{prefix}__credential").ValueExpression, StringComparison.Ordinal);
-            Assert.Contains("identityClientId", Setting($"{prefix}__clientId").ValueExpression, StringComparison.Ordinal);
+            Assert.Equal("'managedidentity'", Setting($"{prefix}__credential").ValueExpression);
+            Assert.Equal("identityClientId", Setting($"{prefix}__clientId").ValueExpression);
+            Assert.Equal("storageTableEndpoint", Setting($"{prefix}__tableServiceUri").ValueExpression);
+            Assert.Equal("storageQueueEndpoint", Setting($"{prefix}__queueServiceUri").ValueExpression);
         }
-        Assert.Equal("storageAccountName", Setting("AzureWebJobsStorage__accountName").ValueExpression);
+        Assert.Equal("storageBlobEndpoint", Setting("AzureWebJobsStorage__blobServiceUri").ValueExpression);
         Assert.Equal("storageTableEndpoint", Setting("Storage__tableServiceUri").ValueExpression);
         Assert.Equal("storageQueueEndpoint", Setting("Storage__queueServiceUri").ValueExpression);
         Assert.Equal("keyVaultUri", Setting("KeyVault__VaultUri").ValueExpression);
         Assert.Equal("gatewaySignerKeyId", Setting("Gateway__SignerKeyId").ValueExpression);
         Assert.Equal("escrowWrappingKeyId", Setting("Escrow__WrappingKeyId").ValueExpression);
-        Assert.Equal("messaging", Setting("Messaging__Transport").ValueExpression);
+        Assert.DoesNotContain(s_settings, s => s.Name.StartsWith("ServiceBus__", StringComparison.Ordinal) || s.Name == "Messaging__Transport");
         Assert.Equal("envelopesQueueName", Setting("EnvelopesQueue").ValueExpression);
     }
 
@@ -120,12 +123,11 @@ public sealed class AppSettingsTests
     }
 
     [Fact]
-    public void Service_bus_settings_are_written_only_for_the_service_bus_transport()
+    public void Telemetry_is_entra_authenticated_and_the_flex_dotnet_10_placeholder_is_off()
     {
-        var serviceBus = s_settings.Where(s => s.Name.StartsWith("ServiceBus__", StringComparison.Ordinal)).ToList();
-        Assert.Equal(3, serviceBus.Count);
-        Assert.All(serviceBus, s => Assert.StartsWith("useServiceBus ?", s.ValueExpression, StringComparison.Ordinal));
-        Assert.All(serviceBus, s => Assert.EndsWith(": ''", s.ValueExpression, StringComparison.Ordinal));
+        Assert.Equal("applicationInsightsConnectionString", Setting("APPLICATIONINSIGHTS_CONNECTION_STRING").ValueExpression);
+        Assert.Equal("'Authorization=AAD;ClientId=${identityClientId}'", Setting("APPLICATIONINSIGHTS_AUTHENTICATION_STRING").ValueExpression);
+        Assert.Equal("'0'", Setting("WEBSITE_USE_PLACEHOLDER_DOTNETISOLATED").ValueExpression);
         var config = Repository.LoadModule(BicepAppSettings.ModuleFileName).ResourcesOfType("Microsoft.Web/sites/config").Single();
         Assert.Contains("!empty(s.value)", config.Body, StringComparison.Ordinal);
     }

@@ -50,16 +50,14 @@ public sealed partial class DeploymentPackageTests
     public void Azure_yaml_builds_the_package_for_the_provisioned_transport_before_azd_packages_it()
     {
         // azd zips `dist` after the service's prepackage hook; scripts/publish.sh (= ./dev publish) writes it.
+        // The transport is Storage Queues, the only one infra/ provisions (no messaging parameter any more).
         var run = s_azureYaml["services.api.hooks.prepackage.posix.run"];
-        Assert.Equal("bash scripts/publish.sh --transport \"${DM3_MESSAGING:-serviceBus}\"", run);
+        Assert.Equal("bash scripts/publish.sh --transport storageQueues", run);
         var publish = File.ReadAllText(Path.Combine(Repository.Root, "scripts", "publish.sh"));
         Assert.Contains("package=\"$out/package\"", publish, StringComparison.Ordinal);
         Assert.Contains("out=\"$ROOT/.artifacts/publish\"", publish, StringComparison.Ordinal);
-
-        // The default transport of the hook is the template's default, and DM3_MESSAGING feeds both.
         using var json = JsonDocument.Parse(File.ReadAllText(Repository.MainParameters));
-        Assert.Equal("${DM3_MESSAGING=serviceBus}", json.RootElement.GetProperty("parameters").GetProperty("messaging").GetProperty("value").GetString());
-        Assert.Equal("'serviceBus'", Repository.LoadMain().Param("messaging").DefaultValue);
+        Assert.False(json.RootElement.GetProperty("parameters").TryGetProperty("messaging", out _));
     }
 
     [Fact]

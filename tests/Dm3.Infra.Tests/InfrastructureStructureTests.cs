@@ -30,8 +30,6 @@ public sealed partial class InfrastructureStructureTests
         { "Microsoft.Storage/storageAccounts/blobServices/containers", "2023-05-01" },
         { "Microsoft.Storage/storageAccounts/tableServices/tables", "2023-05-01" },
         { "Microsoft.Storage/storageAccounts/queueServices/queues", "2023-05-01" },
-        { "Microsoft.ServiceBus/namespaces", "2022-10-01-preview" },
-        { "Microsoft.ServiceBus/namespaces/queues", "2022-10-01-preview" },
         { "Microsoft.KeyVault/vaults", "2023-07-01" },
         { "Microsoft.KeyVault/vaults/keys", "2023-07-01" },
         { "Microsoft.KeyVault/vaults/secrets", "2023-07-01" },
@@ -67,7 +65,7 @@ public sealed partial class InfrastructureStructureTests
         var files = Directory.EnumerateFiles(Repository.Modules, "*.bicep").Select(Path.GetFullPath);
         Assert.Equal(files.Order(StringComparer.Ordinal), referenced.Distinct().Order(StringComparer.Ordinal));
         Assert.Equal(
-            ["functionapp.bicep", "identity.bicep", "keyvault.bicep", "monitoring.bicep", "roles.bicep", "servicebus.bicep", "storage.bicep"],
+            ["functionapp.bicep", "identity.bicep", "keyvault.bicep", "monitoring.bicep", "roles.bicep", "storage.bicep"],
             referenced.Select(Path.GetFileName).Order(StringComparer.Ordinal));
     }
 
@@ -113,19 +111,17 @@ public sealed partial class InfrastructureStructureTests
         Assert.Contains("GATEWAY_SIGNER_KEY_ID", outputs);
         Assert.Contains("KEY_VAULT_URI", outputs);
         Assert.Contains("STORAGE_TABLE_ENDPOINT", outputs);
-        Assert.Contains("SERVICE_BUS_NAMESPACE", outputs);
+        Assert.Contains("STORAGE_QUEUE_ENDPOINT", outputs);
+        Assert.DoesNotContain(outputs, o => o.Contains("SERVICE_BUS", StringComparison.Ordinal) || o == "MESSAGING_TRANSPORT");
     }
 
     [Fact]
     public void Deployment_parameters_have_the_pay_per_use_defaults()
     {
-        var messaging = s_main.Param("messaging");
-        Assert.Equal("'serviceBus'", messaging.DefaultValue);
-        Assert.Contains("'serviceBus'", messaging.Declaration.DecoratorArgument("allowed"));
-        Assert.Contains("'storageQueues'", messaging.Declaration.DecoratorArgument("allowed"));
+        Assert.DoesNotContain(s_main.Params, p => p.Name is "messaging" or "maxDeliveryCount" or "runtimeName");
+        Assert.Equal("[]", s_main.Param("extraQueueNames").DefaultValue);
         Assert.Equal("0", s_main.Param("alwaysReadyInstances").DefaultValue);
         Assert.Equal("false", s_main.Param("premiumVault").DefaultValue);
-        Assert.Equal("5", s_main.Param("maxDeliveryCount").DefaultValue);
         Assert.Equal("'myapp.eth'", s_main.Param("appParentName").DefaultValue);
     }
 
@@ -153,27 +149,30 @@ public sealed partial class InfrastructureStructureTests
     }
 
     [Fact]
-    public void Storage_queues_and_their_poison_twins_exist_only_for_the_storage_queue_transport()
+    public void Storage_queues_are_the_transport_the_envelopes_queue_and_every_extra_queue_get_a_poison_twin()
     {
         var storage = Repository.LoadModule("storage.bicep");
         var queue = Single("Microsoft.Storage/storageAccounts/queueServices/queues");
-        Assert.Contains("if (messaging == 'storageQueues')", queue.Body, StringComparison.Ordinal);
+        Assert.Contains("for queueName in allQueueNames: {", queue.Body, StringComparison.Ordinal);
+        Assert.DoesNotContain(" if (", queue.Body, StringComparison.Ordinal);
         Assert.Contains("'${q}-poison'", storage.Variable("allQueueNames").Text, StringComparison.Ordinal);
+        Assert.Contains("for q in queueNames", storage.Variable("allQueueNames").Text.Replace("map(queueNames, q =>", "for q in queueNames", StringComparison.Ordinal), StringComparison.Ordinal);
+
+        var names = s_main.Variable("pipelineQueueNames").Text;
+        Assert.Contains("= union([", names, StringComparison.Ordinal);
+        Assert.Contains("envelopesQueueName", names, StringComparison.Ordinal);
+        Assert.Contains("extraQueueNames", names, StringComparison.Ordinal);
+        var module = Assert.Single(s_main.Modules, m => m.Path == "modules/storage.bicep");
+        Assert.Equal("pipelineQueueNames", BicepObject.Parse(module.Body).Find("params.queueNames"));
+        Assert.True(s_main.Param("extraQueueNames").Declaration.HasDecorator("description"));
     }
 
     [Fact]
-    public void Service_bus_queue_detects_duplicates_dead_letters_and_matches_max_dequeue_count()
+    public void Application_insights_accepts_only_entra_authenticated_telemetry()
     {
-        var ns = Body(Single("Microsoft.ServiceBus/namespaces"));
-        Assert.Equal("'Standard'", ns.Find("sku.name"));
-        Assert.Equal("true", ns.Find("properties.disableLocalAuth"));
-        var queue = Body(Single("Microsoft.ServiceBus/namespaces/queues")).Object("properties")!;
-        Assert.Equal("true", queue["requiresDuplicateDetection"]);
-        Assert.Equal("true", queue["deadLetteringOnMessageExpiration"]);
-        Assert.Equal("maxDeliveryCount", queue["maxDeliveryCount"]);
-        var module = Assert.Single(s_main.Modules, m => m.Path == "modules/servicebus.bicep");
-        Assert.StartsWith("if (useServiceBus)", module.Body, StringComparison.Ordinal);
-        Assert.Equal("maxDeliveryCount", BicepObject.Parse(module.Body).Find("params.maxDeliveryCount"));
+        var component = Body(Single("Microsoft.Insights/components")).Object("properties")!;
+        Assert.Equal("true", component["DisableLocalAuth"]);
+        Assert.Equal("workspace.id", component["WorkspaceResourceId"]);
     }
 
     [Fact]
@@ -221,7 +220,7 @@ public sealed partial class InfrastructureStructureTests
     }
 
     [Fact]
-    public void Function_app_runs_on_flex_consumption_with_the_custom_runtime()
+    public void Function_app_runs_on_flex_consumption_with_the_dotnet_isolated_10_runtime()
     {
         var plan = Body(Single("Microsoft.Web/serverfarms"));
         Assert.Equal("'FC1'", plan.Find("sku.name"));
@@ -234,12 +233,12 @@ public sealed partial class InfrastructureStructureTests
         Assert.Equal("runtime", BicepObject.Parse(config)["runtime"]);
 
         var functionApp = Repository.LoadModule("functionapp.bicep");
-        var runtime = functionApp.Variable("runtime").Text;
-        var custom = BicepObject.Parse(runtime);
-        Assert.Equal("'custom'", custom["name"]);
-        Assert.Equal("'1.0'", custom["version"]);
-        Assert.Equal("'custom'", functionApp.Param("runtimeName").DefaultValue);
-        Assert.Contains("'dotnet-isolated'", functionApp.Param("runtimeName").Declaration.DecoratorArgument("allowed"));
+        var runtime = BicepObject.Parse(functionApp.Variable("runtime").Text);
+        Assert.Equal("'dotnet-isolated'", runtime["name"]);
+        Assert.Equal("dotnetVersion", runtime["version"]);
+        Assert.Equal("'10.0'", functionApp.Param("dotnetVersion").DefaultValue);
+        Assert.DoesNotContain(functionApp.Params, p => p.Name == "runtimeName");
+        Assert.DoesNotContain("'custom'", functionApp.Source, StringComparison.Ordinal);
     }
 
     [Fact]

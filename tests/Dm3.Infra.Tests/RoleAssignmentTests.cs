@@ -3,7 +3,10 @@ using Dm3.Infra.Tests.Support;
 
 namespace Dm3.Infra.Tests;
 
-/// <summary>Decisions §28: exactly the listed data-plane roles, each named, none broader (checked by role definition id).</summary>
+/// <summary>
+/// Decisions §34: exactly the listed data-plane roles, each named, none broader (checked by role definition id), plus
+/// Monitoring Metrics Publisher scoped to the Application Insights component (Entra-only telemetry ingestion).
+/// </summary>
 public sealed partial class RoleAssignmentTests
 {
     private static readonly IReadOnlyList<BicepDocument> s_all = Repository.LoadAll();
@@ -41,7 +44,7 @@ public sealed partial class RoleAssignmentTests
     public void Every_role_assignment_lives_in_the_roles_module()
     {
         Assert.All(Assignments(), a => Assert.Equal("roles.bicep", a.Doc.FileName));
-        Assert.Equal(7, Assignments().Count());
+        Assert.Equal(6, Assignments().Count());
     }
 
     [Fact]
@@ -87,18 +90,32 @@ public sealed partial class RoleAssignmentTests
         {
             var body = BicepObject.Parse(assignment.Body);
             Assert.StartsWith("guid(", body["name"], StringComparison.Ordinal);
-            Assert.Contains(body["scope"], new[] { "storage", "serviceBus", "vault" });
+            Assert.Contains(body["scope"], new[] { "storage", "vault", "appInsights" });
             Assert.Equal("principalId", body.Find("properties.principalId"));
             Assert.Equal("'ServicePrincipal'", body.Find("properties.principalType"));
         }
     }
 
     [Fact]
-    public void Service_bus_roles_are_granted_only_with_the_service_bus_transport()
+    public void The_roles_are_decisions_34_plus_only_telemetry_publishing_on_the_app_insights_component()
     {
-        var serviceBusRoles = Assignments().Where(a => BicepObject.Parse(a.Resource.Body)["scope"] == "serviceBus").ToList();
-        Assert.Equal(2, serviceBusRoles.Count);
-        Assert.All(serviceBusRoles, a => Assert.StartsWith("if (useServiceBus)", a.Resource.Body, StringComparison.Ordinal));
+        var map = RoleIdMap();
+        var byScope = Assignments()
+            .Select(a => BicepObject.Parse(a.Resource.Body))
+            .Select(b => (Scope: b["scope"], Role: map[RoleDefinitionReference().Match(b.Find("properties.roleDefinitionId")!).Groups[1].Value]))
+            .ToList();
+        Assert.Equal(BuiltInRoles.Decisions34.Order(StringComparer.OrdinalIgnoreCase),
+            byScope.Where(a => a.Role != BuiltInRoles.MonitoringMetricsPublisher).Select(a => a.Role).Order(StringComparer.OrdinalIgnoreCase));
+        Assert.Equal(("appInsights", BuiltInRoles.MonitoringMetricsPublisher), Assert.Single(byScope, a => a.Role == BuiltInRoles.MonitoringMetricsPublisher));
+        Assert.DoesNotContain(byScope, a => a.Scope == "appInsights" && a.Role != BuiltInRoles.MonitoringMetricsPublisher);
+        Assert.Contains("resource appInsights 'Microsoft.Insights/components@", s_roles.Source, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void No_service_bus_role_or_resource_is_left()
+    {
+        Assert.All(s_all, d => Assert.DoesNotContain("Microsoft.ServiceBus", d.Source, StringComparison.Ordinal));
+        Assert.DoesNotContain(Assignments(), a => BicepObject.Parse(a.Resource.Body)["scope"] == "serviceBus");
     }
 
     [GeneratedRegex(@"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b")]

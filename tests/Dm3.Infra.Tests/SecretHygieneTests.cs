@@ -84,11 +84,12 @@ public sealed partial class SecretHygieneTests
     }
 
     [Fact]
-    public void Service_bus_namespace_has_local_sas_auth_disabled()
+    public void Telemetry_needs_no_instrumentation_key_local_auth_is_off_and_no_service_bus_sas_exists()
     {
-        var ns = Repository.LoadModule("servicebus.bicep").ResourcesOfType("Microsoft.ServiceBus/namespaces").Single();
-        Assert.Equal("true", BicepObject.Parse(ns.Body).Find("properties.disableLocalAuth"));
-        Assert.Empty(s_all.SelectMany(d => d.ResourcesOfType("Microsoft.ServiceBus/namespaces/authorizationRules")));
+        var component = Repository.LoadModule("monitoring.bicep").ResourcesOfType("Microsoft.Insights/components").Single();
+        Assert.Equal("true", BicepObject.Parse(component.Body).Find("properties.DisableLocalAuth"));
+        Assert.All(s_all, d => Assert.DoesNotContain("InstrumentationKey", d.Code, StringComparison.Ordinal));
+        Assert.All(s_all, d => Assert.DoesNotContain("Microsoft.ServiceBus", d.Code, StringComparison.Ordinal));
     }
 
     // 64+ characters of base64 alphabet in one run: a key, a SAS signature or an account key.

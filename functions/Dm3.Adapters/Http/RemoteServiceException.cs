@@ -7,8 +7,8 @@ namespace Dm3.Adapters.Http;
 /// exhausted retries, missing tables or queues). This is an operational failure, not an expected outcome.
 /// The message never contains tokens or keys.
 /// </summary>
-public sealed class RemoteServiceException(string service, string operation, HttpStatusCode status, string? errorCode, string? detail)
-    : Exception($"{service} {operation} failed: HTTP {(int)status} {errorCode ?? ""} {Truncate(detail)}".TrimEnd())
+public sealed class RemoteServiceException(string service, string operation, HttpStatusCode status, string? errorCode, string? detail, Exception? inner = null)
+    : Exception($"{service} {operation} failed: HTTP {(int)status} {errorCode ?? ""} {Truncate(detail)}".TrimEnd(), inner)
 {
     public string Service { get; } = service;
     public string Operation { get; } = operation;

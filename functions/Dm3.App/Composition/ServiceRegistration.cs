@@ -1,6 +1,8 @@
 using Azure.Core;
+using Azure.Data.Tables;
+using Azure.Storage.Queues;
 using Dm3.Adapters.Queues;
-using Dm3.Adapters.Storage;
+using Dm3.Adapters.Sdk;
 using Dm3.Adapters.Tables;
 using Dm3.App.Configuration;
 using Dm3.App.Functions;
@@ -8,12 +10,13 @@ using Dm3.App.Runtime;
 using Dm3.Backend.Messaging;
 using Dm3.Backend.Runtime;
 using Dm3.Backend.Storage;
+using Microsoft.Extensions.Azure;
 
 namespace Dm3.App.Composition;
 
 /// <summary>
-/// The one composition root: settings, adapters chosen from settings (SharedKey vs managed identity, Storage Queue vs
-/// Service Bus publisher, Key Vault vs local signer), the runtime (invoker, pump, timers) and every feature.
+/// The one composition root: settings, the Azure SDK clients and adapters chosen from settings (connection string vs
+/// managed identity, Key Vault vs local signer), the runtime (invoker, pump, timers) and every feature.
 /// Everything that depends on settings is a factory, so configuration added by test hosts is honoured.
 /// </summary>
 public static class ServiceRegistration
@@ -33,41 +36,32 @@ public static class ServiceRegistration
         });
         services.AddSingleton(TimeProvider.System);
 
-        // One HTTP client for every adapter; the adapters' Polly pipeline owns timeouts and retries.
-        services.AddSingleton(_ => new HttpClient(new SocketsHttpHandler
+        // The Azure SDK clients, registered once (decisions §33): a connection string for Azurite, else the service
+        // URIs with the managed identity (Storage__tableServiceUri / __queueServiceUri / __credential / __clientId,
+        // the Functions identity-based connection convention). The SDK's retry options (AdapterRetry) are the only retries.
+        services.AddAzureClients(clients =>
         {
-            PooledConnectionLifetime = TimeSpan.FromMinutes(2),
-            ConnectTimeout = TimeSpan.FromSeconds(10),
-        })
-        {
-            Timeout = Timeout.InfiniteTimeSpan,
-        });
-
-        services.AddSingleton<ITableStore>(sp =>
-        {
-            var storage = sp.GetRequiredService<RuntimeSettings>().Storage;
-            var options = storage.Auth == StorageAuth.SharedKey
-                ? TableStorageOptions.FromConnection(StorageConnection.Parse(storage.ConnectionString!))
-                : TableStorageOptions.WithCredential(storage.TableServiceUri!, Credential(storage.ClientId, storage.ManagedIdentity));
-            return new TableStorageClient(sp.GetRequiredService<HttpClient>(), options);
-        });
-        services.AddSingleton<IStorageQueueClient>(sp =>
-        {
-            var storage = sp.GetRequiredService<RuntimeSettings>().Storage;
-            var options = storage.Auth == StorageAuth.SharedKey
-                ? QueueStorageOptions.FromConnection(StorageConnection.Parse(storage.ConnectionString!))
-                : QueueStorageOptions.WithCredential(storage.QueueServiceUri!, Credential(storage.ClientId, storage.ManagedIdentity));
-            return new StorageQueueClient(sp.GetRequiredService<HttpClient>(), options);
-        });
-        services.AddSingleton<IPipelinePublisher>(sp =>
-        {
-            var settings = sp.GetRequiredService<RuntimeSettings>();
-            return settings.Messaging.Transport switch
+            clients.ConfigureDefaults(options => AdapterRetry.Default.ApplyTo(options));
+            clients.AddClient<TableServiceClient, TableClientOptions>((options, credential, sp) =>
             {
-                MessagingTransport.ServiceBus => ServiceBusComposition.CreatePublisher(sp, settings),
-                _ => new StorageQueuePublisher(sp.GetRequiredService<IStorageQueueClient>()),
-            };
+                var storage = sp.GetRequiredService<RuntimeSettings>().Storage;
+                return storage.Auth == StorageAuth.SharedKey
+                    ? new TableServiceClient(storage.ConnectionString, options)
+                    : new TableServiceClient(storage.TableServiceUri, credential, options);
+            }).WithVersion(TableServiceStore.Version).WithCredential(StorageCredential);
+            clients.AddClient<QueueServiceClient, QueueClientOptions>((options, credential, sp) =>
+            {
+                // No SDK message encoding: StorageQueueService passes MessageText through (QueueMessageText writes base64).
+                options.MessageEncoding = QueueMessageEncoding.None;
+                var storage = sp.GetRequiredService<RuntimeSettings>().Storage;
+                return storage.Auth == StorageAuth.SharedKey
+                    ? new QueueServiceClient(storage.ConnectionString, options)
+                    : new QueueServiceClient(storage.QueueServiceUri, credential, options);
+            }).WithVersion(StorageQueueService.Version).WithCredential(StorageCredential);
         });
+        services.AddSingleton<ITableStore>(sp => new TableServiceStore(sp.GetRequiredService<TableServiceClient>()));
+        services.AddSingleton<IStorageQueueClient>(sp => new StorageQueueService(sp.GetRequiredService<QueueServiceClient>()));
+        services.AddSingleton<IPipelinePublisher>(sp => new StorageQueuePublisher(sp.GetRequiredService<IStorageQueueClient>()));
         SignerComposition.AddSigner(services);
 
         services.AddSingleton<IProcessedMessages, TableProcessedMessages>();
@@ -95,6 +89,12 @@ public static class ServiceRegistration
             feature.AddServices(services);
         }
         return services;
+    }
+
+    private static TokenCredential StorageCredential(IServiceProvider services)
+    {
+        var storage = services.GetRequiredService<RuntimeSettings>().Storage;
+        return Credential(storage.ClientId, storage.ManagedIdentity);
     }
 
     /// <summary>

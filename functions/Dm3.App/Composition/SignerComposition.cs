@@ -1,6 +1,8 @@
+using Azure.Security.KeyVault.Keys;
 using Dm3.Adapters.KeyVault;
 using Dm3.App.Configuration;
 using Dm3.Backend.Signing;
+using Microsoft.Extensions.Azure;
 
 namespace Dm3.App.Composition;
 
@@ -16,13 +18,17 @@ internal static class SignerComposition
 
     public static void AddSigner(IServiceCollection services)
     {
-        services.AddSingleton(sp =>
+        // One KeyClient (Azure.Security.KeyVault.Keys) for the vault, created on first use: only a Key Vault signer or
+        // key wrapper asks for it. Its CryptographyClients share its pipeline and credential.
+        services.AddAzureClients(clients => clients.AddClient<KeyClient, KeyClientOptions>((options, credential, sp) =>
         {
             var settings = sp.GetRequiredService<RuntimeSettings>();
-            var vault = Vault(settings, sp.GetRequiredService<KeyMaterial>(), sp.GetRequiredService<SettingsReader>());
-            return new KeyVaultClient(sp.GetRequiredService<HttpClient>(),
-                KeyVaultOptions.WithCredential(vault, ServiceRegistration.Credential(settings.KeyVault.ClientId, managedIdentity: settings.KeyVault.ClientId is not null)));
-        });
+            return new KeyClient(Vault(settings, sp.GetRequiredService<KeyMaterial>(), sp.GetRequiredService<SettingsReader>()), credential, options);
+        }).WithVersion(KeyVaultKeys.Version).WithCredential(sp =>
+        {
+            var clientId = sp.GetRequiredService<RuntimeSettings>().KeyVault.ClientId;
+            return ServiceRegistration.Credential(clientId, managedIdentity: clientId is not null);
+        }));
         services.AddSingleton<IDigestSigner>(sp =>
         {
             var keys = sp.GetRequiredService<KeyMaterial>();
@@ -35,7 +41,7 @@ internal static class SignerComposition
             // created only then too.
             return new DeferredDigestSigner(keyId, async ct =>
             {
-                var client = sp.GetRequiredService<KeyVaultClient>();
+                var client = sp.GetRequiredService<KeyClient>();
                 var (name, version) = ParseKeyId(client, keyId, KeyMaterial.GatewaySignerKeyIdSetting);
                 return await KeyVaultDigestSigner.CreateAsync(client, name, version, ct).ConfigureAwait(false);
             });
@@ -44,7 +50,7 @@ internal static class SignerComposition
         {
             var keyId = sp.GetRequiredService<SettingsReader>().OptionalString(EscrowWrappingKeyIdSetting)
                 ?? throw new SettingsException(EscrowWrappingKeyIdSetting, "is required for key escrow (a Key Vault RSA key id).");
-            var client = sp.GetRequiredService<KeyVaultClient>();
+            var client = sp.GetRequiredService<KeyClient>();
             var (name, version) = ParseKeyId(client, keyId, EscrowWrappingKeyIdSetting);
             return new KeyVaultKeyWrapper(client, name, version);
         });
@@ -75,9 +81,9 @@ internal static class SignerComposition
         settings.KeyVault.VaultUri ?? VaultOf(keys.GatewaySignerKeyId) ?? VaultOf(reader.OptionalString(EscrowWrappingKeyIdSetting))
         ?? throw new SettingsException("KeyVault__VaultUri", "is required to use Key Vault keys.");
 
-    private static (string Name, string? Version) ParseKeyId(KeyVaultClient client, string keyId, string setting)
+    private static (string Name, string? Version) ParseKeyId(KeyClient client, string keyId, string setting)
     {
-        if (client.TryParseKeyId(keyId, out var name, out var version))
+        if (KeyVaultKeys.TryParseKeyId(client.VaultUri, keyId, out var name, out var version))
         {
             return (name, version);
         }

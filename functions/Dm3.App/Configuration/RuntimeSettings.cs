@@ -4,7 +4,11 @@ namespace Dm3.App.Configuration;
 
 public enum StorageAuth { SharedKey, Identity }
 
-public enum MessagingTransport { StorageQueues, ServiceBus }
+/// <summary>
+/// The pipeline transport: Azure Storage Queues (decisions §32). Service Bus returns only with the isolated worker's
+/// Service Bus trigger extension; the publisher stays a port (<c>IPipelinePublisher</c>) so it can.
+/// </summary>
+public enum MessagingTransport { StorageQueues }
 
 /// <summary>Storage account access. Either a connection string (SharedKey: Azurite, local) or service URIs + an identity.</summary>
 public sealed record StorageSettings(
@@ -17,13 +21,8 @@ public sealed record StorageSettings(
     string TablePrefix,
     string QueuePrefix);
 
-/// <summary>Pipeline transport. Service Bus uses the identity (ServiceBus__fullyQualifiedNamespace) or a SAS connection string.</summary>
-public sealed record MessagingSettings(
-    MessagingTransport Transport,
-    string? ServiceBusNamespace,
-    string? ServiceBusConnectionString,
-    string? ServiceBusClientId,
-    bool ServiceBusManagedIdentity);
+/// <summary>Pipeline transport (<c>Messaging__Transport</c>, default and only value <c>storageQueues</c>).</summary>
+public sealed record MessagingSettings(MessagingTransport Transport);
 
 /// <summary>The standalone queue pump (the Functions host uses host.json instead).</summary>
 public sealed record QueuePumpSettings(
@@ -78,7 +77,7 @@ public sealed record RuntimeSettings(
         var messaging = ReadMessaging(reader);
 
         var queues = new QueuePumpSettings(
-            Enabled: reader.Bool("Queues__PumpEnabled", !customHandler && messaging.Transport == MessagingTransport.StorageQueues),
+            Enabled: reader.Bool("Queues__PumpEnabled", !customHandler),
             BatchSize: reader.Int("Queues__BatchSize", 16, 1, 32),
             MaxConcurrency: reader.Int("Queues__MaxConcurrency", 16, 1, 256),
             MaxDequeueCount: reader.Int("Queues__MaxDequeueCount", 5, 1, 100),
@@ -89,10 +88,6 @@ public sealed record RuntimeSettings(
         if (queues.Enabled && customHandler)
         {
             throw new SettingsException("Queues__PumpEnabled", "must be false behind the Functions host (the host's triggers deliver the messages).");
-        }
-        if (queues.Enabled && messaging.Transport != MessagingTransport.StorageQueues)
-        {
-            throw new SettingsException("Queues__PumpEnabled", "must be false when Messaging__Transport is serviceBus (the standalone pump reads Storage Queues only).");
         }
 
         var http = new HttpLimitSettings(
@@ -182,30 +177,6 @@ public sealed record RuntimeSettings(
         return new StorageSettings(StorageAuth.Identity, null, tableUri, queueUri, clientId, credential is not null, tablePrefix, queuePrefix);
     }
 
-    private static MessagingSettings ReadMessaging(SettingsReader reader)
-    {
-        var transport = reader.Enum("Messaging__Transport", MessagingTransport.StorageQueues,
-            ("storageQueues", MessagingTransport.StorageQueues), ("serviceBus", MessagingTransport.ServiceBus));
-        var ns = reader.OptionalString("ServiceBus__fullyQualifiedNamespace");
-        var connectionString = reader.OptionalString("ServiceBus__ConnectionString");
-        var clientId = reader.OptionalString("ServiceBus__clientId");
-        var credential = reader.OptionalString("ServiceBus__credential");
-        if (credential is not null && !string.Equals(credential, "managedidentity", StringComparison.OrdinalIgnoreCase))
-        {
-            throw new SettingsException("ServiceBus__credential", $"must be 'managedidentity' or unset (got '{credential}').");
-        }
-        if (connectionString is not null && !Adapters.ServiceBus.ServiceBusOptions.TryParseConnectionString(connectionString, out _, out _, out _, out var sbError))
-        {
-            throw new SettingsException("ServiceBus__ConnectionString", "is not a valid Service Bus connection string: " + sbError);
-        }
-        if (transport == MessagingTransport.ServiceBus && ns is null && connectionString is null)
-        {
-            throw new SettingsException("ServiceBus__fullyQualifiedNamespace", "is required when Messaging__Transport is serviceBus (or set ServiceBus__ConnectionString).");
-        }
-        if (ns is not null && (ns.Contains('/', StringComparison.Ordinal) || ns.Contains(':', StringComparison.Ordinal) || !ns.Contains('.', StringComparison.Ordinal)))
-        {
-            throw new SettingsException("ServiceBus__fullyQualifiedNamespace", $"must be a host name like dm3-sb.servicebus.windows.net (got '{ns}').");
-        }
-        return new MessagingSettings(transport, ns, connectionString, clientId, credential is not null);
-    }
+    private static MessagingSettings ReadMessaging(SettingsReader reader) =>
+        new(reader.Enum("Messaging__Transport", MessagingTransport.StorageQueues, ("storageQueues", MessagingTransport.StorageQueues)));
 }

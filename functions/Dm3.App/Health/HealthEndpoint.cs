@@ -53,7 +53,7 @@ internal static class HealthEndpoint
         {
             ["status"] = healthy ? "healthy" : "unhealthy",
             ["mode"] = settings.CustomHandlerMode ? "customHandler" : "standalone",
-            ["transport"] = settings.Messaging.Transport == MessagingTransport.ServiceBus ? "serviceBus" : "storageQueues",
+            ["transport"] = "storageQueues",
             ["checks"] = checks,
         };
         if (signer is not null)

@@ -6,7 +6,7 @@ namespace Dm3.App.Logging;
 /// Default log levels, applied only where the configuration says nothing: our own categories (<c>Dm3.*</c>) at
 /// Information (the logging default), ASP.NET Core at Warning (it logs several Information lines per request: request
 /// start/finish, endpoint executing/executed — costly on the gateway's hot path), <c>Microsoft.Hosting.Lifetime</c> at
-/// Information ("Now listening on", "Application started"), System.Net.Http at Warning.
+/// Information ("Now listening on", "Application started"), System.Net.Http and the Azure SDK (<c>Azure.*</c>) at Warning.
 /// <list type="bullet">
 /// <item>A configured <c>Logging:LogLevel:Default</c> (e.g. <c>Logging__LogLevel__Default=Debug</c>) switches every
 /// default off: the configured level then applies to every category that is not configured itself.</item>
@@ -23,6 +23,9 @@ internal sealed class LogLevelDefaults(IConfiguration configuration) : IConfigur
         ("Microsoft.AspNetCore", LogLevel.Warning),
         ("Microsoft.Hosting.Lifetime", LogLevel.Information),
         ("System.Net.Http", LogLevel.Warning),
+        // The Azure SDK clients (Microsoft.Extensions.Azure forwards their event sources): one line per request and
+        // response at Information would flood the log on every Table and Queue call.
+        ("Azure", LogLevel.Warning),
     ];
 
     public void Configure(LoggerFilterOptions options)

@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using System.Net;
 using System.Security.Cryptography;
-using Dm3.Adapters.Auth;
+using Azure.Security.KeyVault.Keys;
 using Dm3.Adapters.Http;
 using Dm3.Adapters.KeyVault;
-using Dm3.Adapters.Resilience;
+using Dm3.Adapters.Sdk;
 using Dm3.Adapters.Tests.Support;
 using Dm3.Backend.Signing;
 using Dm3.Protocol.Crypto;
@@ -12,45 +12,56 @@ using Org.BouncyCastle.Math;
 
 namespace Dm3.Adapters.Tests.KeyVault;
 
+/// <summary>
+/// The Key Vault signer and key wrapper on the SDK (KeyClient / CryptographyClient) against a loopback TLS vault that
+/// enforces the service's contract: challenge-based bearer auth, api-version, versioned kids, high-s ES256K signatures.
+/// </summary>
 public sealed class KeyVaultTests : IAsyncLifetime
 {
     private static readonly CancellationToken Ct = CancellationToken.None;
-    private static readonly ResilienceOptions Fast = new() { MaxRetries = 3, BaseDelay = TimeSpan.FromMilliseconds(1), MaxDelay = TimeSpan.FromMilliseconds(5) };
-    private readonly HttpClient _http = new();
+    private static readonly AdapterRetry Fast = new() { MaxRetries = 3, Delay = TimeSpan.FromMilliseconds(1), MaxDelay = TimeSpan.FromMilliseconds(5), AttemptTimeout = TimeSpan.FromSeconds(10) };
     private readonly FakeTokenCredential _credential = new(TimeSpan.FromHours(1));
     private FakeKeyVault _vault = null!;
-    private KeyVaultClient _client = null!;
+    private KeyClient _client = null!;
 
     public async Task InitializeAsync()
     {
         _vault = await FakeKeyVault.StartAsync();
         _vault.ExpectedToken = "fake-token-1";
-        _client = new KeyVaultClient(_http, KeyVaultOptions.WithCredential(_vault.VaultUri, _credential) with { Resilience = Fast });
+        _client = NewClient(_credential);
     }
 
-    public async Task DisposeAsync()
+    public async Task DisposeAsync() => await _vault.DisposeAsync();
+
+    private KeyClient NewClient(Azure.Core.TokenCredential credential, bool verifyChallengeResource = false)
     {
-        _http.Dispose();
-        await _vault.DisposeAsync();
+        var options = KeyVaultKeys.CreateOptions(Fast, disableChallengeResourceVerification: !verifyChallengeResource);
+        options.Transport = LoopbackServer.CreateTransport();
+        return new KeyClient(_vault.VaultUri, credential, options);
     }
+
+    private int Count(string method, string suffix) =>
+        _vault.Requests.Count(r => r.StartsWith(method + " ", StringComparison.Ordinal) && r.Contains(suffix + "?api-version=7.6", StringComparison.OrdinalIgnoreCase));
 
     [Fact]
-    public async Task Signer_reads_the_public_key_once_and_derives_the_address()
+    public async Task Signer_answers_the_challenge_reads_the_public_key_and_derives_the_address()
     {
         var privateKey = _vault.AddEcKey("ds-signer");
         var signer = await KeyVaultDigestSigner.CreateAsync(_client, "ds-signer", null, Ct);
 
         Assert.Equal(Ethereum.AddressFromPublicKey(FakeKeyVault.PublicKey65(privateKey)), signer.Address.ToArray());
-        Assert.Matches("^http://127\\.0\\.0\\.1:\\d+/keys/ds-signer/[0-9a-f]{32}$", signer.KeyId);
-        Assert.Equal(["https://vault.azure.net/.default"], _credential.Scopes);
+        Assert.Matches("^https://127\\.0\\.0\\.1:\\d+/keys/ds-signer/[0-9a-f]{32}$", signer.KeyId);
+        Assert.Equal(["https://vault.azure.net/.default"], _credential.Scopes.Distinct());
 
         for (var i = 0; i < 4; i++)
         {
             await signer.SignDigestAsync(RandomNumberGenerator.GetBytes(32), Ct);
         }
-        Assert.Single(_vault.Requests, r => r.StartsWith("GET ", StringComparison.Ordinal));
-        Assert.Equal(4, _vault.Requests.Count(r => r.Contains("/sign?api-version=7.5", StringComparison.Ordinal)));
+        // Our read, and at most one more by the CryptographyClient (it checks whether it could work locally); never one per signature.
+        Assert.InRange(_vault.Requests.Count(r => r.StartsWith("GET ", StringComparison.Ordinal)), 1, 2);
+        Assert.Equal(4, Count("POST", "/sign"));
         Assert.Equal(1, _credential.Issued);
+        Assert.Equal(1, _vault.Challenges);
     }
 
     [Fact]
@@ -105,6 +116,7 @@ public sealed class KeyVaultTests : IAsyncLifetime
         var signature = await signer.SignDigestAsync(digest, Ct);
         Assert.True(Secp256k1.TryRecover(digest, signature, out var recovered, out _));
         Assert.Equal(FakeKeyVault.PublicKey65(first), recovered);
+        Assert.Equal(1, Count("POST", signer.KeyId[signer.KeyId.IndexOf("/keys/", StringComparison.Ordinal)..] + "/sign"));
     }
 
     [Fact]
@@ -123,10 +135,11 @@ public sealed class KeyVaultTests : IAsyncLifetime
         var wrapped = await wrapper.WrapAsync(dataKey, Ct);
         Assert.Matches("/keys/escrow/[0-9a-f]{32}$", wrapped.KeyId);
         Assert.NotEqual(dataKey, wrapped.Ciphertext);
+        Assert.Equal(256, wrapped.Ciphertext.Length); // RSA-2048 in the fake: one OAEP block
 
         _vault.AddRsaKey("escrow"); // rotation: a new latest version
         Assert.Equal(dataKey, await wrapper.UnwrapAsync(wrapped, Ct));
-        Assert.Contains(_vault.Requests, r => r.StartsWith("POST /keys/escrow/" + wrapped.KeyId[^32..] + "/unwrapkey?api-version=7.5", StringComparison.Ordinal));
+        Assert.Equal(1, Count("POST", "/keys/escrow/" + wrapped.KeyId[^32..] + "/unwrapkey"));
 
         // A new wrapper (e.g. after a restart) picks up the new latest version; the old ciphertext still unwraps.
         var restarted = new KeyVaultKeyWrapper(_client, "escrow");
@@ -142,26 +155,41 @@ public sealed class KeyVaultTests : IAsyncLifetime
         _vault.AddRsaKey("escrow");
         var wrapper = new KeyVaultKeyWrapper(_client, "escrow");
         var wrapped = await wrapper.WrapAsync(new byte[] { 1, 2, 3 }, Ct);
+        var before = _vault.Requests.Count;
         await Assert.ThrowsAsync<ArgumentException>(() => wrapper.UnwrapAsync(wrapped with { KeyId = "https://evil.example/keys/escrow/" + wrapped.KeyId[^32..] }, Ct));
         await Assert.ThrowsAsync<ArgumentException>(() => wrapper.UnwrapAsync(wrapped with { KeyId = wrapped.KeyId.Replace("escrow", "other", StringComparison.Ordinal) }, Ct));
         await Assert.ThrowsAsync<ArgumentException>(() => wrapper.UnwrapAsync(wrapped with { KeyId = new Uri(_vault.VaultUri, "keys/escrow").AbsoluteUri }, Ct));
+        Assert.Equal(before, _vault.Requests.Count);
     }
 
     [Fact]
-    public async Task A_request_without_a_bearer_token_is_401_and_not_retried()
+    public async Task A_token_the_vault_refuses_is_401_and_not_retried()
     {
         _vault.AddEcKey("ds-signer");
-        var unauthenticated = new KeyVaultClient(_http, new KeyVaultOptions(_vault.VaultUri, new NoAuthorization()) { Resilience = Fast });
-        var ex = await Assert.ThrowsAsync<RemoteServiceException>(() => unauthenticated.GetKeyAsync("ds-signer", null, Ct));
+        _vault.ExpectedToken = "some-other-token";
+        var ex = await Assert.ThrowsAsync<RemoteServiceException>(() => KeyVaultDigestSigner.CreateAsync(_client, "ds-signer", null, Ct));
         Assert.Equal(HttpStatusCode.Unauthorized, ex.Status);
         Assert.Equal("Unauthorized", ex.ErrorCode);
-        Assert.Single(_vault.Requests);
+        Assert.Equal(2, _vault.Challenges); // the challenge, then the one attempt with the refused token
+        Assert.Empty(_vault.Requests);
+        Assert.DoesNotContain("fake-token", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Challenge_resource_verification_is_on_by_default()
+    {
+        // A production client refuses a challenge whose resource is not the vault's domain (here: a loopback vault).
+        _vault.AddEcKey("ds-signer");
+        var strict = NewClient(_credential, verifyChallengeResource: true);
+        await Assert.ThrowsAnyAsync<Exception>(() => KeyVaultDigestSigner.CreateAsync(strict, "ds-signer", null, Ct));
+        Assert.Equal(0, _credential.Issued);
+        Assert.Empty(_vault.Requests);
     }
 
     [Fact]
     public async Task A_missing_key_is_key_not_found()
     {
-        var ex = await Assert.ThrowsAsync<RemoteServiceException>(() => _client.GetKeyAsync("nope", null, Ct));
+        var ex = await Assert.ThrowsAsync<RemoteServiceException>(() => KeyVaultDigestSigner.CreateAsync(_client, "nope", null, Ct));
         Assert.Equal(HttpStatusCode.NotFound, ex.Status);
         Assert.Equal("KeyNotFound", ex.ErrorCode);
     }
@@ -171,6 +199,7 @@ public sealed class KeyVaultTests : IAsyncLifetime
     {
         _vault.AddEcKey("ds-signer");
         var signer = await KeyVaultDigestSigner.CreateAsync(_client, "ds-signer", null, Ct);
+        await signer.SignDigestAsync(RandomNumberGenerator.GetBytes(32), Ct); // the CryptographyClient's own set-up is done
         _vault.ThrottleNext = 1;
         var before = _vault.Requests.Count;
         var watch = Stopwatch.StartNew();
@@ -181,18 +210,36 @@ public sealed class KeyVaultTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Digest_length_is_checked_before_any_request()
+    public async Task Digest_length_and_key_names_are_checked_before_any_request()
     {
         _vault.AddEcKey("ds-signer");
         var signer = await KeyVaultDigestSigner.CreateAsync(_client, "ds-signer", null, Ct);
         var before = _vault.Requests.Count;
         await Assert.ThrowsAsync<ArgumentException>(() => signer.SignDigestAsync(new byte[31], Ct));
+        await Assert.ThrowsAsync<ArgumentException>(() => KeyVaultDigestSigner.CreateAsync(_client, "bad/name", null, Ct));
         Assert.Equal(before, _vault.Requests.Count);
     }
 
-    private sealed class NoAuthorization : IRequestAuthorizer
+    [Theory]
+    [InlineData("https://v.vault.azure.net/keys/k", "k", null)]
+    [InlineData("https://v.vault.azure.net/keys/k/0123abcd", "k", "0123abcd")]
+    [InlineData("https://V.VAULT.AZURE.NET/keys/k/", "k", null)]
+    public void Key_ids_of_the_vault_parse_into_name_and_version(string keyId, string name, string? version)
     {
-        public ValueTask AuthorizeAsync(HttpRequestMessage request, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+        Assert.True(KeyVaultKeys.TryParseKeyId(new Uri("https://v.vault.azure.net"), keyId, out var parsedName, out var parsedVersion));
+        Assert.Equal(name, parsedName);
+        Assert.Equal(version, parsedVersion);
+    }
+
+    [Theory]
+    [InlineData("https://other.vault.azure.net/keys/k")]
+    [InlineData("https://v.vault.azure.net/secrets/k")]
+    [InlineData("https://v.vault.azure.net/keys/k/v/extra")]
+    [InlineData("https://v.vault.azure.net/keys/k_underscore")]
+    [InlineData("not a uri")]
+    public void Other_key_ids_are_refused(string keyId)
+    {
+        Assert.False(KeyVaultKeys.TryParseKeyId(new Uri("https://v.vault.azure.net"), keyId, out _, out _));
     }
 }
 

@@ -1,8 +1,9 @@
 using System.Net.Sockets;
 using System.Security.Cryptography;
-using Dm3.Adapters.Auth;
+using Azure.Data.Tables;
+using Azure.Storage.Queues;
 using Dm3.Adapters.Queues;
-using Dm3.Adapters.Resilience;
+using Dm3.Adapters.Sdk;
 using Dm3.Adapters.Storage;
 using Dm3.Adapters.Tables;
 
@@ -19,10 +20,13 @@ public static class Azurite
 
     public static Uri QueueEndpoint { get; } = new(Env("DM3_TEST_QUEUE_ENDPOINT") ?? "http://127.0.0.1:10001/devstoreaccount1");
 
-    public static byte[] Key { get; } = Convert.FromBase64String(StorageConnection.DevelopmentAccountKey);
+    /// <summary>An account connection string with Azurite's well-known key and the endpoints above.</summary>
+    public static string ConnectionString(string accountKey = StorageConnection.DevelopmentAccountKey, Uri? tableEndpoint = null, Uri? queueEndpoint = null) =>
+        $"DefaultEndpointsProtocol=http;AccountName={StorageConnection.DevelopmentAccountName};AccountKey={accountKey};"
+        + $"TableEndpoint={(tableEndpoint ?? TableEndpoint).AbsoluteUri.TrimEnd('/')};QueueEndpoint={(queueEndpoint ?? QueueEndpoint).AbsoluteUri.TrimEnd('/')};";
 
-    /// <summary>The default retries of the clients below (short delays, generous per-attempt timeout).</summary>
-    public static ResilienceOptions FastRetries { get; } = new() { BaseDelay = TimeSpan.FromMilliseconds(5), MaxDelay = TimeSpan.FromMilliseconds(50), AttemptTimeout = TimeSpan.FromSeconds(20) };
+    /// <summary>The SDK retries of the clients below (short delays, generous per-attempt timeout).</summary>
+    public static AdapterRetry FastRetries { get; } = new() { Delay = TimeSpan.FromMilliseconds(5), MaxDelay = TimeSpan.FromMilliseconds(50), AttemptTimeout = TimeSpan.FromSeconds(20) };
 
     /// <summary>Throws <see cref="InvalidOperationException"/> unless every endpoint accepts a TCP connection within 5 s.</summary>
     public static void EnsureReachable(params Uri[] endpoints)
@@ -48,17 +52,11 @@ public static class Azurite
 
     public static string UniqueName(string prefix) => prefix + Convert.ToHexString(RandomNumberGenerator.GetBytes(6)).ToLowerInvariant();
 
-    public static TableStorageClient CreateTableClient(HttpClient http, bool lite = false, Uri? endpoint = null, ResilienceOptions? resilience = null) =>
-        new(http, new TableStorageOptions(endpoint ?? TableEndpoint, new SharedKeyAuthorizer(StorageConnection.DevelopmentAccountName, Key, lite ? SharedKeyScheme.TableLite : SharedKeyScheme.Table))
-        {
-            Resilience = resilience ?? FastRetries,
-        });
+    public static TableServiceStore CreateTableStore(AdapterRetry? retry = null, string accountKey = StorageConnection.DevelopmentAccountKey, Uri? endpoint = null) =>
+        new(new TableServiceClient(ConnectionString(accountKey, tableEndpoint: endpoint), TableServiceStore.CreateOptions(retry ?? FastRetries)));
 
-    public static StorageQueueClient CreateQueueClient(HttpClient http, Uri? endpoint = null, ResilienceOptions? resilience = null) =>
-        new(http, new QueueStorageOptions(endpoint ?? QueueEndpoint, new SharedKeyAuthorizer(StorageConnection.DevelopmentAccountName, Key, SharedKeyScheme.BlobQueue))
-        {
-            Resilience = resilience ?? FastRetries,
-        });
+    public static StorageQueueService CreateQueueClient(AdapterRetry? retry = null, Uri? endpoint = null) =>
+        new(new QueueServiceClient(ConnectionString(queueEndpoint: endpoint), StorageQueueService.CreateOptions(retry ?? FastRetries)));
 
     private static string? Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : null;
 }

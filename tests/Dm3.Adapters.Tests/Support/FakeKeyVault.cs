@@ -11,9 +11,11 @@ using BcECDomain = Org.BouncyCastle.Crypto.Parameters.ECDomainParameters;
 namespace Dm3.Adapters.Tests.Support;
 
 /// <summary>
-/// A loopback Key Vault that answers like the service (api-version 7.5): bearer required (401 + WWW-Authenticate otherwise),
-/// EC P-256K keys that sign the given digest with BouncyCastle and return r‖s with s forced HIGH on every other call and no v,
-/// RSA keys for RSA-OAEP-256 wrap/unwrap, versioned kids, 404 KeyNotFound, and one 429 with Retry-After on request.
+/// A loopback Key Vault over TLS that answers like the service (the documented REST contract the SDK speaks): a request
+/// without the expected bearer token gets 401 with the <c>WWW-Authenticate</c> challenge (authorization + resource),
+/// api-version checked, EC P-256K keys that sign the given digest with BouncyCastle and return r‖s with s forced HIGH on
+/// every other call and no v, RSA keys for RSA-OAEP-256 wrap/unwrap, versioned kids, 404 KeyNotFound, and 429 with
+/// Retry-After on request. <see cref="Requests"/> lists the authorized requests; <see cref="Challenges"/> counts 401s.
 /// </summary>
 public sealed class FakeKeyVault : IAsyncDisposable
 {
@@ -26,14 +28,16 @@ public sealed class FakeKeyVault : IAsyncDisposable
     public string ExpectedToken { get; set; } = "";
     public int ThrottleNext { get; set; }
     public int RetryAfterSeconds { get; set; } = 1;
+    public string ApiVersion { get; set; } = "7.6";
     public List<string> Requests { get; } = [];
+    public int Challenges { get; private set; }
     public int HighSReturned { get; private set; }
     public Uri VaultUri => _server.BaseAddress;
 
     public static async Task<FakeKeyVault> StartAsync()
     {
         var vault = new FakeKeyVault();
-        vault._server = await LoopbackServer.StartAsync(vault.HandleAsync);
+        vault._server = await LoopbackServer.StartAsync(vault.HandleAsync, https: true);
         return vault;
     }
 
@@ -91,17 +95,21 @@ public sealed class FakeKeyVault : IAsyncDisposable
 
     private async Task HandleAsync(HttpContext ctx)
     {
-        lock (_gate)
-        {
-            Requests.Add(ctx.Request.Method + " " + ctx.Request.Path + ctx.Request.QueryString);
-        }
         if (ctx.Request.Headers.Authorization.ToString() != "Bearer " + ExpectedToken || ExpectedToken.Length == 0)
         {
+            lock (_gate)
+            {
+                Challenges++;
+            }
             ctx.Response.Headers.WWWAuthenticate = "Bearer authorization=\"https://login.microsoftonline.com/tenant\", resource=\"https://vault.azure.net\"";
             await Error(ctx, 401, "Unauthorized", "AKV10000: Request is missing a Bearer or PoP token.");
             return;
         }
-        if (ctx.Request.Query["api-version"] != "7.5")
+        lock (_gate)
+        {
+            Requests.Add(ctx.Request.Method + " " + ctx.Request.Path + ctx.Request.QueryString);
+        }
+        if (ctx.Request.Query["api-version"] != ApiVersion)
         {
             await Error(ctx, 400, "BadParameter", "api-version is missing or unsupported");
             return;
@@ -150,7 +158,7 @@ public sealed class FakeKeyVault : IAsyncDisposable
         using var body = await JsonDocument.ParseAsync(ctx.Request.Body);
         var alg = body.RootElement.GetProperty("alg").GetString();
         var value = FromB64Url(body.RootElement.GetProperty("value").GetString()!);
-        switch (segments[3], key)
+        switch (segments[3].ToLowerInvariant(), key) // the service matches operation names case-insensitively
         {
             case ("sign", byte[] privateKey) when alg == "ES256K":
                 if (value.Length != 32)

@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using Dm3.Adapters.KeyVault;
-using Dm3.Adapters.Resilience;
 using Dm3.Adapters.Tables;
 using Dm3.Adapters.Tests.Support;
 using Dm3.App.Tests.Profiles;
@@ -18,7 +17,7 @@ namespace Dm3.App.Tests.Ccip;
 
 /// <summary>
 /// Whatever is stored resolves to itself: store → encode the client's call → gateway → verify and decode. The names
-/// live in the real <see cref="TableStorageClient"/> on Azurite (DM3_TEST_TABLE_ENDPOINT, default 127.0.0.1:10002),
+/// live in the real <see cref="TableServiceStore"/> on Azurite (DM3_TEST_TABLE_ENDPOINT, default 127.0.0.1:10002),
 /// in a table of its own; an unreachable Azurite fails the test.
 /// </summary>
 public sealed class GatewayPropertyTests : IDisposable
@@ -91,10 +90,10 @@ public sealed class GatewayPropertyTests : IDisposable
 
     public void Dispose() => _http.Dispose();
 
-    private static TableStorageClient AzuriteTables(HttpClient http)
+    private static TableServiceStore AzuriteTables(HttpClient http)
     {
         Azurite.EnsureReachable(Azurite.TableEndpoint);
-        return Azurite.CreateTableClient(http, resilience: new ResilienceOptions());
+        return Azurite.CreateTableStore(new Dm3.Adapters.Sdk.AdapterRetry());
     }
 
     private static byte[] Resolve(CcipGateway gateway, ResolverFamily family, string sender, string name, byte[] inner)

@@ -146,7 +146,7 @@ public sealed class FaultTests
         }
     }
 
-    private static async Task<long?> EffectCount(TableStorageClient tables, string prefix, string id)
+    private static async Task<long?> EffectCount(TableServiceStore tables, string prefix, string id)
     {
         try
         {
@@ -158,7 +158,7 @@ public sealed class FaultTests
         }
     }
 
-    private static async Task<IReadOnlyList<TableEntity>> Attempts(TableStorageClient tables, string prefix, string id)
+    private static async Task<IReadOnlyList<TableEntity>> Attempts(TableServiceStore tables, string prefix, string id)
     {
         try
         {

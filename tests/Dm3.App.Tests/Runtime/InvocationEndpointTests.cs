@@ -12,7 +12,7 @@ public sealed class InvocationEndpointTests : IAsyncLifetime
 {
     private readonly RuntimeAppFactory _app = new("inv", customHandler: true);
     private readonly HttpClient _http = new();
-    private TableStorageClient _tables = null!;
+    private TableServiceStore _tables = null!;
 
     public async Task InitializeAsync()
     {

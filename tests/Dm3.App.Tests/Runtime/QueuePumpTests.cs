@@ -22,8 +22,8 @@ public sealed class QueuePumpTests : IAsyncLifetime
         ["Diagnostics__TimerSchedule"] = "*/1 * * * * *",
     });
     private readonly HttpClient _http = new();
-    private TableStorageClient _tables = null!;
-    private StorageQueueClient _queues = null!;
+    private TableServiceStore _tables = null!;
+    private StorageQueueService _queues = null!;
     private string _queue = null!;
 
     public async Task InitializeAsync()

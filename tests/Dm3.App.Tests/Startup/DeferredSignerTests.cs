@@ -3,7 +3,9 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using Dm3.Adapters.Auth;
+using Azure.Core;
+using Azure.Core.Pipeline;
+using Azure.Security.KeyVault.Keys;
 using Dm3.Adapters.KeyVault;
 using Dm3.App.Composition;
 using Dm3.App.Tests.Runtime.Support;
@@ -18,7 +20,7 @@ namespace Dm3.App.Tests.Startup;
 /// <summary>
 /// A Key Vault gateway signer (<c>Gateway__SignerKeyId</c>) reads its public key after the program listens, never
 /// before (functions-custom-handler.md §2: the host waits at most 30 s for GET /), and /health tells the truth meanwhile.
-/// Key Vault is a gated fake behind the real <see cref="KeyVaultClient"/>; storage is Azurite.
+/// Key Vault is a gated fake behind the real SDK <see cref="KeyClient"/>; storage is Azurite.
 /// </summary>
 public sealed class DeferredSignerAppTests : IAsyncLifetime
 {
@@ -36,7 +38,7 @@ public sealed class DeferredSignerAppTests : IAsyncLifetime
     public Task InitializeAsync()
     {
         _app = _factory.WithWebHostBuilder(builder => builder.ConfigureTestServices(services =>
-            services.AddSingleton(new KeyVaultClient(new HttpClient(_keyVault), new KeyVaultOptions(new Uri(Vault), new NoAuthorization()) { Resilience = TestStorage.FastRetries }))));
+            services.AddSingleton(new KeyClient(new Uri(Vault), new UnusedCredential(), KeyClientOptions(_keyVault)))));
         return Task.CompletedTask;
     }
 
@@ -138,9 +140,21 @@ public sealed class DeferredSignerAppTests : IAsyncLifetime
         }
     }
 
-    private sealed class NoAuthorization : IRequestAuthorizer
+    /// <summary>The SDK client over the gated stand-in; the stand-in never challenges, so no token is ever asked for.</summary>
+    private static KeyClientOptions KeyClientOptions(HttpMessageHandler handler)
     {
-        public ValueTask AuthorizeAsync(HttpRequestMessage request, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+        var options = KeyVaultKeys.CreateOptions(TestStorage.SdkRetries);
+        options.Transport = new HttpClientTransport(new HttpClient(handler));
+        return options;
+    }
+
+    private sealed class UnusedCredential : TokenCredential
+    {
+        public override AccessToken GetToken(TokenRequestContext requestContext, CancellationToken cancellationToken) =>
+            throw new InvalidOperationException("the stand-in vault never challenges");
+
+        public override ValueTask<AccessToken> GetTokenAsync(TokenRequestContext requestContext, CancellationToken cancellationToken) =>
+            throw new InvalidOperationException("the stand-in vault never challenges");
     }
 }
 

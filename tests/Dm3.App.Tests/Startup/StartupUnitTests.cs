@@ -111,6 +111,8 @@ public sealed class LogLevelDefaultsTests
         Assert.True(loggers.CreateLogger("Dm3.App.Runtime.QueuePump").IsEnabled(LogLevel.Information));
         Assert.False(loggers.CreateLogger("Dm3.App.Runtime.QueuePump").IsEnabled(LogLevel.Debug));
         Assert.True(loggers.CreateLogger("Microsoft.Hosting.Lifetime").IsEnabled(LogLevel.Information));
+        Assert.False(loggers.CreateLogger("Azure.Core").IsEnabled(LogLevel.Information)); // SDK request/response events
+        Assert.True(loggers.CreateLogger("Azure.Core").IsEnabled(LogLevel.Warning));
     }
 
     [Fact]

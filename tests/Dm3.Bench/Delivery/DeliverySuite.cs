@@ -107,8 +107,8 @@ internal sealed class DeliverySuite : BenchSuite
             return (envelope.MessageHash.ToLowerInvariant(), body.ToJsonString());
         }).ToList();
 
-        var timestamps = new TableTimestamps(http, azurite.Connection());
-        var queues = new StorageQueueClient(http, QueueStorageOptions.FromConnection(azurite.Connection()));
+        var timestamps = new TableTimestamps(azurite.TableService());
+        var queues = azurite.Queues();
 
         // Waits until every hash has its inbox row delivered (RK = <sender>|<hash>); returns the rows' write times by hash.
         async Task<Dictionary<string, DateTimeOffset>> DeliveredAsync(string queue, IReadOnlyCollection<string> hashes, TimeSpan timeout)

@@ -1,7 +1,11 @@
 using System.Net.Sockets;
 using System.Reflection;
 using System.Security.Cryptography;
+using Azure.Data.Tables;
+using Azure.Storage.Queues;
+using Dm3.Adapters.Queues;
 using Dm3.Adapters.Storage;
+using Dm3.Adapters.Tables;
 
 namespace Dm3.Bench.Runtime;
 
@@ -34,6 +38,15 @@ internal sealed class LocalAzurite : IAsyncDisposable
         + $"BlobEndpoint={BlobEndpoint};QueueEndpoint={QueueEndpoint};TableEndpoint={tableEndpoint ?? TableEndpoint};";
 
     public StorageConnection Connection(Uri? tableEndpoint = null) => StorageConnection.Parse(ConnectionString(tableEndpoint));
+
+    /// <summary>The SDK table service client the program registers (same options), for this Azurite.</summary>
+    public TableServiceClient TableService() => new(ConnectionString(), TableServiceStore.CreateOptions());
+
+    /// <summary>The program's Table adapter on this Azurite.</summary>
+    public TableServiceStore Tables() => new(TableService());
+
+    /// <summary>The program's queue adapter on this Azurite.</summary>
+    public StorageQueueService Queues() => new(new QueueServiceClient(ConnectionString(), StorageQueueService.CreateOptions()));
 
     public static async Task<LocalAzurite> StartAsync(string repositoryRoot, CancellationToken cancellationToken)
     {

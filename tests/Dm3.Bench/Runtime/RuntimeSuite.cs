@@ -14,7 +14,7 @@ namespace Dm3.Bench.Runtime;
 /// <summary>
 /// `bench runtime`: cold start of the published custom handler to its first 200 (target &lt; 500 ms), standalone queue
 /// pump throughput on Azurite (diagnostic messages, end to end), and Table point reads/s and inserts/s through
-/// <see cref="TableStorageClient"/> at concurrency 1 and 16.
+/// <see cref="TableServiceStore"/> at concurrency 1 and 16.
 /// </summary>
 internal sealed class RuntimeSuite : BenchSuite
 {
@@ -49,7 +49,7 @@ internal sealed class RuntimeSuite : BenchSuite
     {
         ArgumentNullException.ThrowIfNull(settings);
         var root = settings.RepositoryRoot;
-        Console.WriteLine("bench runtime: cold start of the published handler, queue pump throughput, Table operations through TableStorageClient (Azurite in memory).");
+        Console.WriteLine("bench runtime: cold start of the published handler, queue pump throughput, Table operations through TableServiceStore (Azurite in memory).");
         Console.WriteLine("  " + BenchMachine.Describe());
 
         await using var azurite = await LocalAzurite.StartAsync(root, cancellationToken);
@@ -265,8 +265,8 @@ internal sealed class RuntimeSuite : BenchSuite
             + $"{messages} messages published with concurrency 16 straight to the queue, done when every DiagEffects row exists.");
 
         using var http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = Timeout.InfiniteTimeSpan };
-        var publisher = new StorageQueuePublisher(new StorageQueueClient(http, QueueStorageOptions.FromConnection(azurite.Connection())));
-        var tables = new TableStorageClient(http, TableStorageOptions.FromConnection(azurite.Connection()));
+        var publisher = new StorageQueuePublisher(azurite.Queues());
+        var tables = azurite.Tables();
         var batchTag = Convert.ToHexString(RandomNumberGenerator.GetBytes(4)).ToLowerInvariant();
 
         async Task PublishAsync(string prefix, int count)
@@ -289,7 +289,7 @@ internal sealed class RuntimeSuite : BenchSuite
             return count;
         }
 
-        var queues = new StorageQueueClient(http, QueueStorageOptions.FromConnection(azurite.Connection()));
+        var queues = azurite.Queues();
 
         // Done = every effect row exists. To keep the polling from loading Azurite, wait (cheap peeks) until the queue
         // shows no visible message, then count the effect rows.
@@ -332,8 +332,7 @@ internal sealed class RuntimeSuite : BenchSuite
     // ---- Table operations -------------------------------------------------------------------------------------------
     private static async Task<string> TablesAsync(LocalAzurite azurite, TimeSpan duration, CancellationToken cancellationToken)
     {
-        using var http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5), MaxConnectionsPerServer = 64 }) { Timeout = Timeout.InfiniteTimeSpan };
-        var store = new TableStorageClient(http, TableStorageOptions.FromConnection(azurite.Connection()));
+        var store = azurite.Tables();
         const string Table = "benchTableOps";
         await store.CreateTableIfNotExistsAsync(Table, cancellationToken);
         Console.WriteLine($"  tables: entity = a Names-like row (string ~600 chars, long, DateTimeOffset, string), {duration.TotalSeconds:0.#} s per run after 0.5 s warm-up.");
@@ -381,7 +380,7 @@ internal sealed class RuntimeSuite : BenchSuite
                 latencies.Sort();
                 var rate = count / elapsed.TotalSeconds;
                 Console.WriteLine($"  {label,-10} concurrency {concurrency,2}: {rate,8:N0} ops/s  p50 {BenchMachine.Ms(Percentile(latencies, 50))} ms  p99 {BenchMachine.Ms(Percentile(latencies, 99))} ms");
-                rows.Add([$"{label} (TableStorageClient)", concurrency.ToString(CultureInfo.InvariantCulture), BenchMachine.Rate(rate), BenchMachine.Ms(Percentile(latencies, 50)), BenchMachine.Ms(Percentile(latencies, 99))]);
+                rows.Add([$"{label} (TableServiceStore)", concurrency.ToString(CultureInfo.InvariantCulture), BenchMachine.Rate(rate), BenchMachine.Ms(Percentile(latencies, 50)), BenchMachine.Ms(Percentile(latencies, 99))]);
             }
         }
 

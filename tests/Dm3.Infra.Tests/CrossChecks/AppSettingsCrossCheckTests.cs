@@ -16,16 +16,13 @@ public sealed class AppSettingsCrossCheckTests
     private static readonly IReadOnlyList<KeyValuePair<string, string?>> s_sample = SettingNames.LoadSample();
 
     // Everything the program reads in four starts: standalone over the sample (with and without the diagnostic
-    // functions), and behind the host over the Bicep settings with each transport.
+    // functions), and behind the host over the Bicep settings.
     private static readonly Lazy<SortedSet<string>> s_read = new(() =>
     {
         var names = new SortedSet<string>(StringComparer.Ordinal);
         names.UnionWith(ProgramSettings.Read(SampleValues()).Names);
         names.UnionWith(ProgramSettings.Read(SampleValues(("Diagnostics__EnableTestFunctions", "true"))).Names);
-        foreach (var transport in new[] { "serviceBus", "storageQueues" })
-        {
-            names.UnionWith(ProgramSettings.Read(AzureValues(transport), NeedsKeyVaultAtConstruction).Names);
-        }
+        names.UnionWith(ProgramSettings.Read(AzureValues(), NeedsKeyVaultAtConstruction).Names);
         return names;
     });
 
@@ -77,14 +74,12 @@ public sealed class AppSettingsCrossCheckTests
         });
     }
 
-    [Theory]
-    [InlineData("serviceBus")]
-    [InlineData("storageQueues")]
-    public void Bicep_app_settings_start_the_program_behind_the_functions_host(string transport)
+    [Fact]
+    public void Bicep_app_settings_start_the_program_behind_the_functions_host()
     {
         // Values as Azure resolves them (Key Vault references → the secrets ensure-secrets.sh generates); the
         // program's start-up validation passes and no service misses a setting on first use.
-        var read = ProgramSettings.Read(AzureValues(transport), NeedsKeyVaultAtConstruction);
+        var read = ProgramSettings.Read(AzureValues(), NeedsKeyVaultAtConstruction);
         Assert.Empty(read.ServiceErrors.Select(e => e.Message));
         Assert.Contains("Messaging__Transport", read.Names);
     }
@@ -139,26 +134,18 @@ public sealed class AppSettingsCrossCheckTests
 
     /// <summary>
     /// The app settings as the Functions host passes them in Azure: one example value per Bicep app setting (a test
-    /// below keeps the table complete), Key Vault references resolved to freshly generated secrets, the ServiceBus__*
-    /// trio dropped for storageQueues as the Bicep does, and the port the host adds.
+    /// below keeps the table complete), Key Vault references resolved to freshly generated secrets, and the port the host adds.
     /// </summary>
-    internal static Dictionary<string, string?> AzureValues(string transport)
+    internal static Dictionary<string, string?> AzureValues()
     {
         var (exitCode, stdout, stderr) = SecretGenerationScriptTests.Run(new Dictionary<string, string>());
         Assert.True(exitCode == 0, stderr);
         var secrets = SecretGenerationScriptTests.Exports(stdout).ToDictionary(kv => kv.Key, kv => Convert.ToBase64String(kv.Value));
 
-        var values = ExampleAzureValues(transport).ToDictionary(kv => kv.Key, kv => (string?)kv.Value, StringComparer.Ordinal);
+        var values = ExampleAzureValues().ToDictionary(kv => kv.Key, kv => (string?)kv.Value, StringComparer.Ordinal);
         foreach (var (setting, variable) in KeyVaultSecrets)
         {
             values[setting] = secrets[variable];
-        }
-        if (transport != "serviceBus")
-        {
-            foreach (var setting in s_bicep.Where(s => s.ValueExpression.StartsWith("useServiceBus ?", StringComparison.Ordinal)))
-            {
-                values.Remove(setting.Name);
-            }
         }
         values["FUNCTIONS_CUSTOMHANDLER_PORT"] = "40123";
         return values;
@@ -175,23 +162,23 @@ public sealed class AppSettingsCrossCheckTests
 
     private static readonly FunctionCatalog Catalog = Features.BuildCatalog();
 
-    private static Dictionary<string, string> ExampleAzureValues(string transport)
+    private static Dictionary<string, string> ExampleAzureValues()
     {
         const string clientId = "3f1e2d4c-5b6a-4798-8a9b-0c1d2e3f4a5b";
         return new Dictionary<string, string>(StringComparer.Ordinal)
         {
-            ["AzureWebJobsStorage__accountName"] = "stexample",
+            ["AzureWebJobsStorage__blobServiceUri"] = "https://stexample.blob.core.windows.net/",
+            ["AzureWebJobsStorage__queueServiceUri"] = "https://stexample.queue.core.windows.net/",
+            ["AzureWebJobsStorage__tableServiceUri"] = "https://stexample.table.core.windows.net/",
             ["AzureWebJobsStorage__credential"] = "managedidentity",
             ["AzureWebJobsStorage__clientId"] = clientId,
             ["APPLICATIONINSIGHTS_CONNECTION_STRING"] = "InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://westeurope-5.in.applicationinsights.azure.com/",
+            ["APPLICATIONINSIGHTS_AUTHENTICATION_STRING"] = "Authorization=AAD;ClientId=" + clientId,
+            ["WEBSITE_USE_PLACEHOLDER_DOTNETISOLATED"] = "0",
             ["Storage__tableServiceUri"] = "https://stexample.table.core.windows.net/",
             ["Storage__queueServiceUri"] = "https://stexample.queue.core.windows.net/",
             ["Storage__credential"] = "managedidentity",
             ["Storage__clientId"] = clientId,
-            ["ServiceBus__fullyQualifiedNamespace"] = "sb-example.servicebus.windows.net",
-            ["ServiceBus__credential"] = "managedidentity",
-            ["ServiceBus__clientId"] = clientId,
-            ["Messaging__Transport"] = transport,
             ["EnvelopesQueue"] = Catalog.Queues.Single(q => q.Setting == "EnvelopesQueue").DefaultName,
             ["SweeperSchedule"] = Catalog.Functions.OfType<TimerFunction>().Single(t => t.ScheduleSetting == "SweeperSchedule").DefaultSchedule,
             ["KeyVault__VaultUri"] = "https://kv-example.vault.azure.net/",
@@ -216,7 +203,7 @@ public sealed class AppSettingsCrossCheckTests
     [Fact]
     public void Example_azure_values_cover_exactly_the_bicep_app_settings()
     {
-        var covered = ExampleAzureValues("serviceBus").Keys.Concat(KeyVaultSecrets.Keys).Order(StringComparer.Ordinal);
+        var covered = ExampleAzureValues().Keys.Concat(KeyVaultSecrets.Keys).Order(StringComparer.Ordinal);
         Assert.Equal(s_bicep.Select(s => s.Name).Order(StringComparer.Ordinal), covered);
         Assert.Equal(KeyVaultSecrets.Keys.Order(StringComparer.Ordinal), s_bicep.Where(s => s.IsKeyVaultReference).Select(s => s.Name).Order(StringComparer.Ordinal));
     }

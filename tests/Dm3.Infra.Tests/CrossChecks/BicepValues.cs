@@ -20,7 +20,7 @@ internal static partial class BicepValues
         return InFunctionApp(setting.ValueExpression);
     }
 
-    /// <summary>The values main.bicep passes to a module parameter that is a list (e.g. the queues of servicebus.bicep).</summary>
+    /// <summary>The values main.bicep passes to a module parameter that is a list (e.g. the queues of storage.bicep).</summary>
     public static IReadOnlyList<string> ModuleListParam(string modulePath, string param)
     {
         var module = Assert.Single(s_main.Value.Modules, m => m.Path == modulePath);
@@ -69,20 +69,55 @@ internal static partial class BicepValues
                 return InMain(variable.Text[(variable.Text.IndexOf('=', StringComparison.Ordinal) + 1)..]);
             }
             var parameter = s_main.Value.Param(expression);
-            return Literal(parameter.DefaultValue ?? "") ?? throw NotEvaluable(expression);
+            return parameter.DefaultValue is { } list && list.TrimStart().StartsWith('[') ? list
+                : Literal(parameter.DefaultValue ?? "") ?? throw NotEvaluable(expression);
+        }
+        if (expression.StartsWith("union(", StringComparison.Ordinal))
+        {
+            return expression;
         }
         throw NotEvaluable(expression);
     }
 
-    /// <summary>An array literal <c>[ a 'b' ]</c> (one item per line or space) of literals and variables.</summary>
+    /// <summary>
+    /// An array literal <c>[ a 'b' ]</c> (one item per line or space) of literals and variables, or <c>union(x, y)</c> of
+    /// such arrays (array parameters at their defaults).
+    /// </summary>
     private static List<string> List(string text)
     {
         var trimmed = text.Trim();
+        if (trimmed.StartsWith("union(", StringComparison.Ordinal) && trimmed.EndsWith(')'))
+        {
+            return TopLevelArguments(trimmed["union(".Length..^1]).SelectMany(a => List(InMain(a))).Distinct(StringComparer.Ordinal).ToList();
+        }
         if (!trimmed.StartsWith('[') || !trimmed.EndsWith(']'))
         {
             throw NotEvaluable(text);
         }
         return trimmed[1..^1].Split((char[])['\n', '\r', ' ', ','], StringSplitOptions.RemoveEmptyEntries).Select(InMain).ToList();
+    }
+
+    private static IEnumerable<string> TopLevelArguments(string text)
+    {
+        var depth = 0;
+        var start = 0;
+        for (var i = 0; i < text.Length; i++)
+        {
+            switch (text[i])
+            {
+                case '[' or '(':
+                    depth++;
+                    break;
+                case ']' or ')':
+                    depth--;
+                    break;
+                case ',' when depth == 0:
+                    yield return text[start..i];
+                    start = i + 1;
+                    break;
+            }
+        }
+        yield return text[start..];
     }
 
     private static string? Literal(string expression)

@@ -45,7 +45,6 @@ public sealed partial class FunctionJsonCrossCheckTests : IDisposable
     }
 
     [Theory]
-    [InlineData(FunctionTransport.ServiceBus)]
     [InlineData(FunctionTransport.StorageQueues)]
     public void Every_percent_setting_of_function_json_is_a_bicep_app_setting(FunctionTransport transport)
     {
@@ -56,23 +55,6 @@ public sealed partial class FunctionJsonCrossCheckTests : IDisposable
         Assert.True(missing.Count == 0, "function.json references app settings the Bicep does not write: " + string.Join(", ", missing));
         // ...and never one the Bicep writes only conditionally (it could be absent).
         Assert.All(referenced, r => Assert.False(s_bicep.Single(s => s.Name == r).IsConditional, r));
-    }
-
-    [Fact]
-    public void Service_bus_triggers_listen_on_queues_the_bicep_creates_in_the_namespace()
-    {
-        var created = BicepValues.ModuleListParam("modules/servicebus.bicep", "queueNames");
-        var servicebus = Repository.LoadModule("servicebus.bicep");
-        Assert.Contains("for queueName in queueNames", Assert.Single(servicebus.ResourcesOfType("Microsoft.ServiceBus/namespaces/queues")).Body, StringComparison.Ordinal);
-
-        var triggers = Package(FunctionTransport.ServiceBus).Where(f => (string?)f.Trigger["type"] == "serviceBusTrigger").ToList();
-        Assert.NotEmpty(triggers);
-        foreach (var (function, _, trigger) in triggers)
-        {
-            var queue = BicepValues.AppSetting(SettingOf((string)trigger["queueName"]!));
-            Assert.True(created.Contains(queue), $"{function} listens on Service Bus queue '{queue}', which infra/main.bicep does not create ({string.Join(", ", created)}).");
-            AssertIdentityConnection((string)trigger["connection"]!, "fullyQualifiedNamespace");
-        }
     }
 
     [Fact]
@@ -100,20 +82,18 @@ public sealed partial class FunctionJsonCrossCheckTests : IDisposable
     }
 
     [Fact]
-    public void Every_queue_the_program_declares_for_azure_is_created_for_both_transports()
+    public void Every_queue_the_program_declares_for_azure_is_created_in_the_storage_account()
     {
         // The catalog's queues that the published package uses (its triggers), resolved through the Bicep settings.
         var catalog = Features.BuildCatalog();
         var used = catalog.Active(_ => false).OfType<QueueFunction>().Select(q => q.QueueSetting).Distinct().ToList();
         Assert.NotEmpty(used);
-        var serviceBus = BicepValues.ModuleListParam("modules/servicebus.bicep", "queueNames");
         var storage = BicepValues.ModuleListParam("modules/storage.bicep", "queueNames");
         foreach (var setting in used)
         {
             var declared = Assert.Single(catalog.Queues, q => q.Setting == setting);
             var deployed = BicepValues.AppSetting(setting);
             Assert.Equal(declared.DefaultName, deployed);
-            Assert.Contains(deployed, serviceBus);
             Assert.Contains(deployed, storage);
         }
     }
@@ -131,15 +111,10 @@ public sealed partial class FunctionJsonCrossCheckTests : IDisposable
     }
 
     [Fact]
-    public void Host_json_max_dequeue_count_equals_the_bicep_max_delivery_count_and_the_pump_default()
+    public void Host_json_max_dequeue_count_equals_the_pump_default()
     {
         using var host = JsonDocument.Parse(File.ReadAllText(Path.Combine(Repository.Root, "host.json")));
         var maxDequeueCount = host.RootElement.GetProperty("extensions").GetProperty("queues").GetProperty("maxDequeueCount").GetInt32();
-
-        // Service Bus: the queue's maxDeliveryCount is main.bicep's parameter, passed unchanged to the module.
-        Assert.Equal(maxDequeueCount.ToString(System.Globalization.CultureInfo.InvariantCulture), Repository.LoadMain().Param("maxDeliveryCount").DefaultValue);
-        using var parameters = JsonDocument.Parse(File.ReadAllText(Repository.MainParameters));
-        Assert.Equal($"${{DM3_MAX_DELIVERY_COUNT={maxDequeueCount}}}", parameters.RootElement.GetProperty("parameters").GetProperty("maxDeliveryCount").GetProperty("value").GetString());
 
         // The standalone pump gives up after the same number of attempts by default.
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Storage:ConnectionString"] = "UseDevelopmentStorage=true" }).Build();

@@ -17,11 +17,11 @@ internal static class SettingScopes
         ["Storage__ConnectionString"] = "local only: SharedKey (Azurite); the Azure account has shared keys disabled",
         ["Storage__TablePrefix"] = "tests only: per-run table prefix; default none",
         ["Storage__QueuePrefix"] = "tests only; must be empty behind the host",
-        ["ServiceBus__ConnectionString"] = "local only: SAS; the Azure namespace has local auth disabled",
+        ["Messaging__Transport"] = "default and only value storageQueues (decisions §32)",
         ["Queues__PumpEnabled"] = "standalone queue pump; default off behind the host (the host's triggers deliver)",
         ["Queues__BatchSize"] = "standalone queue pump (host.json configures the host's queue trigger)",
         ["Queues__MaxConcurrency"] = "standalone queue pump",
-        ["Queues__MaxDequeueCount"] = "standalone queue pump (host.json maxDequeueCount / Service Bus maxDeliveryCount in Azure)",
+        ["Queues__MaxDequeueCount"] = "standalone queue pump (host.json maxDequeueCount in Azure)",
         ["Queues__VisibilityTimeout"] = "standalone queue pump",
         ["Queues__RetryDelay"] = "standalone queue pump",
         ["Queues__MaxPollingInterval"] = "standalone queue pump",
@@ -55,19 +55,27 @@ internal static class SettingScopes
     /// <summary>Written by the Bicep for the Functions host (storage of the host, telemetry); the program does not read them.</summary>
     public static readonly IReadOnlyDictionary<string, string> HostOnly = new Dictionary<string, string>(StringComparer.Ordinal)
     {
-        ["AzureWebJobsStorage__accountName"] = "host storage (leases, timers, deployment) through the managed identity",
+        ["AzureWebJobsStorage__blobServiceUri"] = "host storage (leases, timers, deployment) through the managed identity",
+        ["AzureWebJobsStorage__queueServiceUri"] = "host storage queues through the managed identity",
+        ["AzureWebJobsStorage__tableServiceUri"] = "host storage tables through the managed identity",
         ["AzureWebJobsStorage__credential"] = "host storage auth",
         ["AzureWebJobsStorage__clientId"] = "host storage identity",
-        ["APPLICATIONINSIGHTS_CONNECTION_STRING"] = "host telemetry (decisions §28: not a secret)",
+        ["APPLICATIONINSIGHTS_CONNECTION_STRING"] = "telemetry: locates the component (not a secret)",
+        ["APPLICATIONINSIGHTS_AUTHENTICATION_STRING"] = "telemetry: Entra-authenticated ingestion with the identity",
+        ["WEBSITE_USE_PLACEHOLDER_DOTNETISOLATED"] = "platform: Flex + .NET 10 placeholder workaround (dotnet-worker#3335)",
     };
 
     /// <summary>Azure-only Bicep settings that local.settings.sample.json leaves out, because Core Tools uses another form locally.</summary>
     public static readonly IReadOnlyDictionary<string, string> NotInLocalSample = new Dictionary<string, string>(StringComparer.Ordinal)
     {
-        ["AzureWebJobsStorage__accountName"] = "locally AzureWebJobsStorage=UseDevelopmentStorage=true (Azurite)",
+        ["AzureWebJobsStorage__blobServiceUri"] = "locally AzureWebJobsStorage=UseDevelopmentStorage=true (Azurite)",
+        ["AzureWebJobsStorage__queueServiceUri"] = "locally AzureWebJobsStorage=UseDevelopmentStorage=true (Azurite)",
+        ["AzureWebJobsStorage__tableServiceUri"] = "locally AzureWebJobsStorage=UseDevelopmentStorage=true (Azurite)",
         ["AzureWebJobsStorage__credential"] = "locally AzureWebJobsStorage=UseDevelopmentStorage=true (Azurite)",
         ["AzureWebJobsStorage__clientId"] = "locally AzureWebJobsStorage=UseDevelopmentStorage=true (Azurite)",
         ["APPLICATIONINSIGHTS_CONNECTION_STRING"] = "no telemetry locally",
+        ["APPLICATIONINSIGHTS_AUTHENTICATION_STRING"] = "no telemetry locally",
+        ["WEBSITE_USE_PLACEHOLDER_DOTNETISOLATED"] = "a Flex platform setting; no meaning locally",
     };
 
     /// <summary>Sample-only names read by Azure Functions Core Tools (func start), neither by the program nor written by the Bicep.</summary>

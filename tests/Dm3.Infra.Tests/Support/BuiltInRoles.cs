@@ -6,17 +6,29 @@ namespace Dm3.Infra.Tests.Support;
 /// </summary>
 internal static class BuiltInRoles
 {
-    /// <summary>Decisions §28: exactly these, and nothing else, may be assigned.</summary>
+    /// <summary>
+    /// Decisions §34: exactly these, and nothing else, may be assigned — plus Monitoring Metrics Publisher on the
+    /// Application Insights component, which Entra-only telemetry ingestion (local auth disabled) requires.
+    /// </summary>
     public static readonly IReadOnlyDictionary<string, string> Allowed = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
     {
         ["0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3"] = "Storage Table Data Contributor",
         ["974c5e8b-45b9-4653-ba55-5f855dd0fb88"] = "Storage Queue Data Contributor",
         ["b7e6dc6d-f1e8-4753-8033-0f276bb0955b"] = "Storage Blob Data Owner",
-        ["69a216fc-b8fb-44d8-bc22-1f3c2cd27a39"] = "Azure Service Bus Data Sender",
-        ["4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0"] = "Azure Service Bus Data Receiver",
         ["12338af0-0e69-4776-bea7-57ae8d297424"] = "Key Vault Crypto User",
         ["4633458b-17de-408a-b874-0445c86b69e6"] = "Key Vault Secrets User",
+        [MonitoringMetricsPublisher] = "Monitoring Metrics Publisher",
     };
+
+    /// <summary>The one role outside §34's list: telemetry ingestion into the Application Insights component only.</summary>
+    public const string MonitoringMetricsPublisher = "3913510d-42f4-4e42-8a64-420c390055eb";
+
+    /// <summary>Decisions §34's list, by role definition id.</summary>
+    public static readonly IReadOnlyList<string> Decisions34 =
+    [
+        "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3", "974c5e8b-45b9-4653-ba55-5f855dd0fb88", "b7e6dc6d-f1e8-4753-8033-0f276bb0955b",
+        "12338af0-0e69-4776-bea7-57ae8d297424", "4633458b-17de-408a-b874-0445c86b69e6",
+    ];
 
     /// <summary>Control-plane roles and broader data-plane roles (owners, officers, administrators) that must never appear.</summary>
     public static readonly IReadOnlyDictionary<string, string> Forbidden = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
@@ -30,5 +42,8 @@ internal static class BuiltInRoles
         ["b86a8fe4-44ce-4948-aee5-eccb2c155cd7"] = "Key Vault Secrets Officer",
         ["090c5cfd-751d-490a-894a-3ce6f1109419"] = "Azure Service Bus Data Owner",
         ["17d1049b-9a84-46fb-8f53-869881c3d3ab"] = "Storage Account Contributor",
+        ["69a216fc-b8fb-44d8-bc22-1f3c2cd27a39"] = "Azure Service Bus Data Sender",
+        ["4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0"] = "Azure Service Bus Data Receiver",
+        ["749f88d5-cbae-40b8-bcfc-e573ddc772fa"] = "Monitoring Contributor",
     };
 }

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using Dm3.Adapters.Queues;
-using Dm3.Adapters.Resilience;
+using Dm3.Adapters.Sdk;
 using Dm3.Adapters.Storage;
 using Dm3.Adapters.Tables;
 using Dm3.Adapters.Tests.Support;
@@ -20,10 +20,10 @@ internal static class TestStorage
 
     public static string ConnectionString => ConnectionStringFor(TableEndpoint, QueueEndpoint);
 
-    public static ResilienceOptions FastRetries { get; } = new()
+    public static AdapterRetry SdkRetries { get; } = new()
     {
         MaxRetries = 2,
-        BaseDelay = TimeSpan.FromMilliseconds(20),
+        Delay = TimeSpan.FromMilliseconds(20),
         MaxDelay = TimeSpan.FromMilliseconds(200),
         AttemptTimeout = TimeSpan.FromSeconds(10),
     };
@@ -42,11 +42,13 @@ internal static class TestStorage
     /// <summary>A queue prefix ending in a hyphen (lower-case letters, digits, hyphens).</summary>
     public static string NewQueuePrefix(string tag) => tag + Convert.ToHexString(RandomNumberGenerator.GetBytes(4)).ToLowerInvariant() + "-";
 
-    public static TableStorageClient Tables(HttpClient http, Uri? endpoint = null) =>
-        Azurite.CreateTableClient(http, endpoint: endpoint, resilience: FastRetries);
+    /// <summary>The SDK-backed store on Azurite (<paramref name="http"/> is unused: the SDK client owns its transport).</summary>
+    public static TableServiceStore Tables(HttpClient http, Uri? endpoint = null) =>
+        Azurite.CreateTableStore(SdkRetries, endpoint: endpoint);
 
-    public static StorageQueueClient Queues(HttpClient http, Uri? endpoint = null) =>
-        Azurite.CreateQueueClient(http, endpoint, FastRetries);
+    /// <summary>The SDK-backed queue client on Azurite (<paramref name="http"/> is unused: the SDK client owns its transport).</summary>
+    public static StorageQueueService Queues(HttpClient http, Uri? endpoint = null) =>
+        Azurite.CreateQueueClient(SdkRetries, endpoint);
 
     /// <summary>Polls until <paramref name="condition"/> holds or the timeout ends (then fails with <paramref name="what"/>).</summary>
     public static async Task<T> EventuallyAsync<T>(Func<Task<T?>> probe, TimeSpan timeout, string what)

@@ -3,7 +3,8 @@ using Dm3.Backend.Storage;
 
 namespace Dm3.Adapters.Tests.Tables;
 
-public sealed class TableStorageClientTests(AzuriteTableFixture fixture) : IClassFixture<AzuriteTableFixture>
+/// <summary>The SDK-backed <see cref="Dm3.Adapters.Tables.TableServiceStore"/> against Azurite: today's <see cref="ITableStore"/> semantics.</summary>
+public sealed class TableServiceStoreTests(AzuriteTableFixture fixture) : IClassFixture<AzuriteTableFixture>
 {
     private readonly ITableStore _store = fixture.Client;
     private readonly string _table = fixture.Table;
@@ -219,13 +220,13 @@ public sealed class TableStorageClientTests(AzuriteTableFixture fixture) : IClas
     }
 
     [Fact]
-    public async Task SharedKeyLite_is_accepted_too()
+    public async Task A_wrong_account_key_is_rejected_as_an_error_not_an_outcome()
     {
-        using var http = new HttpClient();
-        var lite = Azurite.CreateTableClient(http, lite: true);
-        var pk = Azurite.UniqueName("pk");
-        Assert.True((await lite.InsertAsync(_table, Entity(pk, "r", ("A", "b")), Ct)).IsOk);
-        Assert.Equal("b", (await lite.GetAsync(_table, pk, "r", Ct))!.GetString("A"));
+        var wrongKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(64));
+        var store = Azurite.CreateTableStore(new Dm3.Adapters.Sdk.AdapterRetry { MaxRetries = 0 }, wrongKey);
+        var ex = await Assert.ThrowsAsync<Dm3.Adapters.Http.RemoteServiceException>(() => store.InsertAsync(_table, Entity(Azurite.UniqueName("pk"), "r", ("A", "b")), Ct));
+        Assert.Equal(System.Net.HttpStatusCode.Forbidden, ex.Status);
+        Assert.DoesNotContain(wrongKey, ex.Message, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -246,14 +247,18 @@ public sealed class TableStorageClientTests(AzuriteTableFixture fixture) : IClas
     [Fact]
     public async Task A_missing_table_is_an_error_not_an_outcome()
     {
-        var ex = await Assert.ThrowsAsync<Dm3.Adapters.Http.RemoteServiceException>(() => _store.GetAsync(Azurite.UniqueName("missing"), "p", "r", Ct));
+        var missing = Azurite.UniqueName("missing");
+        var ex = await Assert.ThrowsAsync<Dm3.Adapters.Http.RemoteServiceException>(() => _store.GetAsync(missing, "p", "r", Ct));
         Assert.Equal(System.Net.HttpStatusCode.NotFound, ex.Status);
+        Assert.Equal("TableNotFound", ex.ErrorCode);
+        var delete = await Assert.ThrowsAsync<Dm3.Adapters.Http.RemoteServiceException>(() => _store.DeleteAsync(missing, "p", "r", "*", Ct));
+        Assert.Equal("TableNotFound", delete.ErrorCode);
     }
 
     [Fact]
     public async Task A_foreign_continuation_token_is_rejected()
     {
-        Assert.False(Dm3.Adapters.Tables.TableStorageClient.IsValidContinuation("garbage"));
+        Assert.False(Dm3.Adapters.Tables.TableServiceStore.IsValidContinuation("garbage"));
         await Assert.ThrowsAsync<ArgumentException>(() => _store.QueryAsync(_table, new TableQuery(), "garbage", Ct));
     }
 }

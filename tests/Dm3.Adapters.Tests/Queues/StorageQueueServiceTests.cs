@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Azure.Storage.Queues;
 using Dm3.Adapters.Http;
 using Dm3.Adapters.Queues;
 using Dm3.Adapters.Tests.Support;
@@ -8,13 +9,12 @@ namespace Dm3.Adapters.Tests.Queues;
 
 public sealed class AzuriteQueueFixture : IAsyncLifetime
 {
-    public HttpClient Http { get; } = new();
-    public StorageQueueClient Client { get; private set; } = null!;
+    public StorageQueueService Client { get; private set; } = null!;
 
     public Task InitializeAsync()
     {
         Azurite.EnsureReachable(Azurite.QueueEndpoint);
-        Client = Azurite.CreateQueueClient(Http);
+        Client = Azurite.CreateQueueClient();
         return Task.CompletedTask;
     }
 
@@ -26,16 +26,13 @@ public sealed class AzuriteQueueFixture : IAsyncLifetime
         return name;
     }
 
-    public Task DisposeAsync()
-    {
-        Http.Dispose();
-        return Task.CompletedTask;
-    }
+    public Task DisposeAsync() => Task.CompletedTask;
 }
 
-public sealed class StorageQueueClientTests(AzuriteQueueFixture fixture) : IClassFixture<AzuriteQueueFixture>
+/// <summary>The SDK-backed <see cref="StorageQueueService"/> against Azurite (service version pinned to one Azurite accepts).</summary>
+public sealed class StorageQueueServiceTests(AzuriteQueueFixture fixture) : IClassFixture<AzuriteQueueFixture>
 {
-    private readonly StorageQueueClient _client = fixture.Client;
+    private readonly StorageQueueService _client = fixture.Client;
     private static readonly CancellationToken Ct = CancellationToken.None;
 
     [Fact]
@@ -190,6 +187,38 @@ public sealed class StorageQueueClientTests(AzuriteQueueFixture fixture) : IClas
         Assert.Equal("envelope", doc.RootElement.GetProperty("kind").GetString());
         Assert.Equal("inbox/0xabc|h1", doc.RootElement.GetProperty("ref").GetString());
         Assert.Equal(3, doc.RootElement.EnumerateObject().Count());
+    }
+
+    [Fact]
+    public async Task Messages_agree_with_the_sdk_base64_encoding_the_queue_trigger_uses()
+    {
+        var queue = await fixture.NewQueueAsync();
+        var triggerSide = new QueueClient(Azurite.ConnectionString(), queue,
+            new QueueClientOptions(StorageQueueService.Version) { MessageEncoding = QueueMessageEncoding.Base64 });
+
+        // What we publish, a Base64-decoding reader (the Functions trigger) reads as the JSON.
+        await new StorageQueuePublisher(_client).PublishAsync(queue, new PipelineMessage("id-1", "diagnostic", "r"), Ct);
+        var decoded = Assert.Single((await triggerSide.ReceiveMessagesAsync(1, TimeSpan.FromSeconds(30), Ct)).Value);
+        Assert.Equal("{\"id\":\"id-1\",\"kind\":\"diagnostic\",\"ref\":\"r\"}", decoded.Body.ToString());
+        await triggerSide.DeleteMessageAsync(decoded.MessageId, decoded.PopReceipt, Ct);
+
+        // What a Base64-encoding writer puts, we read and decode the same way.
+        await triggerSide.SendMessageAsync(BinaryData.FromString("{\"id\":\"id-2\"}"), cancellationToken: Ct);
+        var raw = Assert.Single(await _client.ReceiveAsync(queue, 1, TimeSpan.FromSeconds(30), Ct));
+        Assert.True(QueueMessageText.TryDecode(raw.MessageText, out var json));
+        Assert.Equal("{\"id\":\"id-2\"}", json);
+    }
+
+    [Fact]
+    public async Task Text_that_is_not_base64_still_arrives_so_the_pump_can_poison_it()
+    {
+        var queue = await fixture.NewQueueAsync();
+        await _client.SendAsync(queue, "not base64 {", null, Ct);
+        var m = Assert.Single(await _client.ReceiveAsync(queue, 1, TimeSpan.FromSeconds(30), Ct));
+        Assert.Equal("not base64 {", m.MessageText);
+        Assert.False(QueueMessageText.TryDecode(m.MessageText, out _));
+        Assert.True(await _client.DeleteQueueAsync(queue, Ct));
+        Assert.False(await _client.DeleteQueueAsync(queue, Ct));
     }
 
     private async Task<ReceivedQueueMessage> ReceiveEventuallyAsync(string queue, TimeSpan within)
