@@ -10,7 +10,7 @@ namespace Dm3.Functions.Ccip;
 /// The CCIP-Read gateway (EIP-3668). Anonymous: the protocol's own signatures carry the trust. Routes at the root (the
 /// route prefix is empty in host.json) because resolvers publish gateway URLs like <c>https://host/ccip/{sender}/{data}</c>.
 /// </summary>
-internal sealed class GatewayFunctions(CcipGateway gateway, GatewayOptions options)
+public sealed class GatewayFunctions(CcipGateway gateway, GatewayOptions options)
 {
     [Function(GatewayFeature.GetFunction)]
     public Task<IResult> GetAsync(

@@ -12,7 +12,7 @@ namespace Dm3.Functions.Delivery;
 /// The dm3 delivery-service routes at the root (<c>/rpc</c>, <c>/auth/…</c>: dm3 clients call them there, so the route
 /// prefix is empty). Anonymous: the protocol's own bearer tokens and signatures authorise.
 /// </summary>
-internal sealed class DeliveryFunctions(
+public sealed class DeliveryFunctions(
     RuntimeSettings runtime,
     DeliverySettings settings,
     Authenticator auth,

@@ -5,7 +5,7 @@ using Microsoft.Azure.Functions.Worker;
 namespace Dm3.Functions.Delivery;
 
 /// <summary>The delivery pipeline: the <c>envelopes</c> queue (postmark + inbox write) and the retention sweeper.</summary>
-internal sealed class PipelineFunctions(QueueFunctionRunner runner)
+public sealed class PipelineFunctions(QueueFunctionRunner runner)
 {
     private const string EnvelopesQueue = "%" + DeliveryFeature.EnvelopesQueueSetting + "%";
     private const string SweeperSchedule = "%" + DeliveryFeature.SweeperScheduleSetting + "%";

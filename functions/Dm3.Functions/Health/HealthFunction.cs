@@ -6,7 +6,7 @@ using Microsoft.Azure.Functions.Worker;
 namespace Dm3.Functions.Health;
 
 /// <summary>GET /health: storage, queue and signer reachability (200 healthy, 503 unhealthy).</summary>
-internal sealed class HealthFunction(IServiceProvider services)
+public sealed class HealthFunction(IServiceProvider services)
 {
     [Function(RuntimeFeature.HealthFunction)]
     public Task<IResult> RunAsync(

@@ -8,7 +8,7 @@ using Microsoft.Azure.Functions.Worker;
 namespace Dm3.Functions.Profiles;
 
 /// <summary>The offchain resolver's routes under <c>/resolver</c>. Anonymous: writes carry wallet proofs (EIP-4361).</summary>
-internal sealed class ResolverFunctions(ClaimAddressHandler claims, GetProfileHandler profiles, DeleteProfileHandler deletions, NonceService nonces)
+public sealed class ResolverFunctions(ClaimAddressHandler claims, GetProfileHandler profiles, DeleteProfileHandler deletions, NonceService nonces)
 {
     [Function(ResolverFeature.ClaimFunction)]
     public Task<IResult> ClaimAsync(
