@@ -1,4 +1,5 @@
 using Dm3.App.Composition;
+using Dm3.App.Configuration;
 using Dm3.App.Functions;
 using Dm3.Backend.Ccip;
 using Dm3.Backend.Signing;
@@ -24,7 +25,7 @@ public sealed class AppSettingsCrossCheckTests
         names.UnionWith(ProgramSettings.Read(SampleValues(("Diagnostics__EnableTestFunctions", "true"))).Names);
         foreach (var transport in new[] { "serviceBus", "storageQueues" })
         {
-            names.UnionWith(ProgramSettings.Read(AzureValues(transport), NeedsKeyVaultAtConstruction).Names);
+            names.UnionWith(ProgramSettings.Read(AzureValues(transport), NeedsKeyVaultAtConstruction, HostModel.FunctionsWorker).Names);
         }
         return names;
     });
@@ -80,11 +81,11 @@ public sealed class AppSettingsCrossCheckTests
     [Theory]
     [InlineData("serviceBus")]
     [InlineData("storageQueues")]
-    public void Bicep_app_settings_start_the_program_behind_the_functions_host(string transport)
+    public void Bicep_app_settings_start_the_functions_worker(string transport)
     {
         // Values as Azure resolves them (Key Vault references → the secrets ensure-secrets.sh generates); the
         // program's start-up validation passes and no service misses a setting on first use.
-        var read = ProgramSettings.Read(AzureValues(transport), NeedsKeyVaultAtConstruction);
+        var read = ProgramSettings.Read(AzureValues(transport), NeedsKeyVaultAtConstruction, HostModel.FunctionsWorker);
         Assert.Empty(read.ServiceErrors.Select(e => e.Message));
         Assert.Contains("Messaging__Transport", read.Names);
     }
@@ -160,7 +161,6 @@ public sealed class AppSettingsCrossCheckTests
                 values.Remove(setting.Name);
             }
         }
-        values["FUNCTIONS_CUSTOMHANDLER_PORT"] = "40123";
         return values;
     }
 
