@@ -56,7 +56,7 @@ try {
   await (await registry.setResolver(namehash(PARENT), await resolver.getAddress())).wait();
   console.log(`  registry ${await registry.getAddress()}, resolver ${await resolver.getAddress()}, signer ${gatewaySigner.address}`);
 
-  step(`Backend: functions/Dm3.App standalone on ${baseUrl} (queue pump on Azurite; delivery-service keys in .dev-keys/)`);
+  step(`Backend: functions/Dm3.Host (the standalone host) on ${baseUrl} (queue pump on Azurite; delivery-service keys in .dev-keys/)`);
   mkdirSync(path.join(ROOT, '.dev-keys'), { recursive: true });
   backend = await startBackend({
     ASPNETCORE_URLS: baseUrl,

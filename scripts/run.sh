@@ -8,8 +8,8 @@ cd "$ROOT"
 source "$ROOT/scripts/lib.sh"
 
 ensure_node_tools
-log "dotnet build functions/Dm3.App"
-dotnet build "$ROOT/functions/Dm3.App/Dm3.App.csproj" -c Debug -nologo -clp:ErrorsOnly -v:q
+log "dotnet build functions/Dm3.Host"
+dotnet build "$ROOT/functions/Dm3.Host/Dm3.Host.csproj" -c Debug -nologo -clp:ErrorsOnly -v:q
 trap stop_azurite EXIT
 start_azurite
 node "$ROOT/scripts/demo.mjs" "$@"

@@ -10,12 +10,13 @@ public sealed partial class DeploymentPackageTests
     private static readonly IReadOnlyDictionary<string, string> s_azureYaml = SimpleYaml.ReadScalars(File.ReadAllText(Repository.AzureYaml));
 
     [Fact]
-    public void Azure_yaml_deploys_the_prebuilt_package_to_the_function_app_as_service_api()
+    public void Azure_yaml_deploys_the_functions_worker_to_the_function_app_as_service_api()
     {
         Assert.Equal("function", s_azureYaml["services.api.host"]);
-        Assert.Equal("custom", s_azureYaml["services.api.language"]);
-        Assert.Equal("./.artifacts/publish/package", s_azureYaml["services.api.dist"]);
-        Assert.Equal(".", s_azureYaml["services.api.project"]);
+        Assert.Equal("dotnet", s_azureYaml["services.api.language"]);
+        Assert.Equal("./functions/Dm3.Functions", s_azureYaml["services.api.project"]);
+        Assert.True(File.Exists(Path.Combine(Repository.Root, "functions", "Dm3.Functions", "Dm3.Functions.csproj")));
+        Assert.False(s_azureYaml.ContainsKey("services.api.dist"), "azd publishes the worker itself");
         Assert.Equal("bicep", s_azureYaml["infra.provider"]);
         Assert.Equal("infra", s_azureYaml["infra.path"]);
         Assert.Equal("main", s_azureYaml["infra.module"]);
@@ -44,20 +45,6 @@ public sealed partial class DeploymentPackageTests
             Assert.Equal("sh", s_azureYaml[key[..^".run".Length] + ".shell"]);
         }
         Assert.Equal("./infra/scripts/ensure-secrets.sh", s_azureYaml["hooks.preprovision.posix.run"]);
-    }
-
-    [Fact]
-    public void Azure_yaml_builds_the_package_for_the_provisioned_transport_before_azd_packages_it()
-    {
-        // azd zips `dist` after the service's prepackage hook; scripts/publish.sh (= ./dev publish) writes it.
-        // The transport is Storage Queues, the only one infra/ provisions (no messaging parameter any more).
-        var run = s_azureYaml["services.api.hooks.prepackage.posix.run"];
-        Assert.Equal("bash scripts/publish.sh --transport storageQueues", run);
-        var publish = File.ReadAllText(Path.Combine(Repository.Root, "scripts", "publish.sh"));
-        Assert.Contains("package=\"$out/package\"", publish, StringComparison.Ordinal);
-        Assert.Contains("out=\"$ROOT/.artifacts/publish\"", publish, StringComparison.Ordinal);
-        using var json = JsonDocument.Parse(File.ReadAllText(Repository.MainParameters));
-        Assert.False(json.RootElement.GetProperty("parameters").TryGetProperty("messaging", out _));
     }
 
     [Fact]

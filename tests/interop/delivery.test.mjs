@@ -4,7 +4,7 @@
 // dm3-lib-crypto); an envelope built with dm3-lib-messaging (createMessage + buildEnvelop) is submitted to /rpc exactly
 // as the dm3 client does (createJsonRpcCallSubmitMessage), delivered by the queue pipeline, fetched from
 // /delivery/messages/incoming/{name}, opened with decryptEnvelop (message and postmark), acknowledged, and gone.
-// Needs: `dotnet build` (functions/Dm3.App/bin/Debug/net10.0/Dm3.App.dll) and Azurite (DM3_AZURITE_CONNECTION_STRING).
+// Needs: `dotnet build` (functions/Dm3.Host/bin/Debug/net10.0/Dm3.Host.dll) and Azurite (DM3_AZURITE_CONNECTION_STRING).
 // All keys are throw-away test keys.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';

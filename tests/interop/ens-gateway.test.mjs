@@ -3,7 +3,7 @@
 // compiled artifacts via `npm pack` (support/ens-contracts.mjs). `myapp.eth` gets an OffchainResolver whose gateway URL
 // is our /ccip/{sender}/{data}.json and whose signer is our gateway key. A profile is claimed through
 // POST /resolver/profile/address; ethers then resolves text/addr records through the contract's OffchainLookup.
-// Needs: `dotnet build` (functions/Dm3.App/bin/Debug/net10.0/Dm3.App.dll) and Azurite (DM3_AZURITE_CONNECTION_STRING).
+// Needs: `dotnet build` (functions/Dm3.Host/bin/Debug/net10.0/Dm3.Host.dll) and Azurite (DM3_AZURITE_CONNECTION_STRING).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';

@@ -3,18 +3,16 @@ using Dm3.Backend.Ccip;
 
 namespace Dm3.App.Ccip;
 
-/// <summary>The CCIP-Read gateway routes (wire formats §12.2): GET /ccip/{sender}/{data}[.json] and POST /ccip. CORS *.</summary>
+/// <summary>The CCIP-Read gateway routes (wire formats §12.2): GET /ccip/{sender}/{data}[.json] and POST /ccip. Shared by both hosts.</summary>
 internal static class GatewayEndpoints
 {
     public static void Map(IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet("/ccip/{sender}/{data}", GetAsync).AllowAnyOrigin().WithName(GatewayFeature.GetFunction).WithTags("Gateway");
-        endpoints.MapPost("/ccip", PostAsync).AllowAnyOrigin().WithName(GatewayFeature.PostFunction).WithTags("Gateway");
-        endpoints.MapPreflight("/ccip/{sender}/{data}", "GET");
-        endpoints.MapPreflight("/ccip", "POST");
+        endpoints.MapGet(GatewayFeature.GetRoute, GetAsync).WithName(GatewayFeature.GetFunction).WithTags("Gateway");
+        endpoints.MapPost(GatewayFeature.PostRoute, PostAsync).WithName(GatewayFeature.PostFunction).WithTags("Gateway");
     }
 
-    private static async Task<IResult> GetAsync(string sender, string data, HttpRequest request, CcipGateway gateway, GatewayOptions options, CancellationToken ct)
+    internal static async Task<IResult> GetAsync(string sender, string data, HttpRequest request, CcipGateway gateway, GatewayOptions options, CancellationToken ct)
     {
         if (request.Path.Value!.Length + request.QueryString.Value!.Length > options.MaxUrlLength)
         {
@@ -24,7 +22,7 @@ internal static class GatewayEndpoints
         return Map(await gateway.ResolveAsync(CcipGatewayRequest.FromGet(sender, data), ct).ConfigureAwait(false));
     }
 
-    private static async Task<IResult> PostAsync(HttpRequest request, CcipGateway gateway, GatewayOptions options, CancellationToken ct)
+    internal static async Task<IResult> PostAsync(HttpRequest request, CcipGateway gateway, GatewayOptions options, CancellationToken ct)
     {
         var (body, tooLarge) = await HttpBodies.ReadTextAsync(request, options.MaxCalldataHexLength + 1024, ct).ConfigureAwait(false);
         if (tooLarge)

@@ -1,6 +1,7 @@
 using Dm3.App.Composition;
 using Dm3.App.Configuration;
 using Dm3.App.Functions;
+using Dm3.App.Web;
 using Dm3.Backend.Apps;
 using Dm3.Backend.Ccip;
 using Dm3.Backend.Names;
@@ -18,11 +19,13 @@ namespace Dm3.App.Ccip;
 public sealed class GatewayFeature : IAppFeature
 {
     public const string GetFunction = "CcipGet";
+    public const string GetRoute = "ccip/{sender}/{data}";
     public const string PostFunction = "CcipPost";
+    public const string PostRoute = "ccip";
 
     public void Describe(FunctionCatalog catalog) => catalog
-        .Http(GetFunction, "ccip/{sender}/{data}", new[] { "GET", "OPTIONS" })
-        .Http(PostFunction, "ccip", new[] { "POST", "OPTIONS" });
+        .Http(GetFunction, Verb.Get, GetRoute, CorsPolicies.AnyOrigin)
+        .Http(PostFunction, Verb.Post, PostRoute, CorsPolicies.AnyOrigin);
 
     public void AddServices(IServiceCollection services)
     {

@@ -7,6 +7,7 @@ using Dm3.Adapters.Tables;
 using Dm3.App.Configuration;
 using Dm3.App.Functions;
 using Dm3.App.Runtime;
+using Dm3.App.Web;
 using Dm3.Backend.Messaging;
 using Dm3.Backend.Runtime;
 using Dm3.Backend.Storage;
@@ -16,19 +17,22 @@ namespace Dm3.App.Composition;
 
 /// <summary>
 /// The one composition root: settings, the Azure SDK clients and adapters chosen from settings (connection string vs
-/// managed identity, Key Vault vs local signer), the runtime (invoker, pump, timers) and every feature.
+/// managed identity, Key Vault vs local signer), the runtime (invoker; the standalone host adds the pump and timers),
+/// the web layer and every feature. Both hosts call it.
 /// Everything that depends on settings is a factory, so configuration added by test hosts is honoured.
 /// </summary>
 public static class ServiceRegistration
 {
-    public static IServiceCollection AddDm3(this IServiceCollection services, IReadOnlyList<IAppFeature> features, string contentRoot)
+    public static IServiceCollection AddDm3(this IServiceCollection services, IReadOnlyList<IAppFeature> features, string contentRoot, HostModel host = HostModel.Standalone)
     {
+        // Crypto on libsodium wherever native code runs (decisions §31); both hosts come through here.
+        Dm3.Protocol.Sodium.SodiumCryptoProvider.Install();
         var catalog = Features.BuildCatalog(features);
         services.AddSingleton(catalog);
         services.AddSingleton(features);
         services.AddSingleton(sp => new SettingsReader(sp.GetRequiredService<IConfiguration>()));
-        services.AddSingleton(sp => RuntimeSettings.Read(sp.GetRequiredService<SettingsReader>(), catalog));
-        services.AddSingleton(sp => KeyMaterial.Read(sp.GetRequiredService<SettingsReader>(), sp.GetRequiredService<RuntimeSettings>().CustomHandlerMode, contentRoot));
+        services.AddSingleton(sp => RuntimeSettings.Read(sp.GetRequiredService<SettingsReader>(), catalog, host));
+        services.AddSingleton(sp => KeyMaterial.Read(sp.GetRequiredService<SettingsReader>(), sp.GetRequiredService<RuntimeSettings>().FunctionsWorker, contentRoot));
         services.AddSingleton(sp =>
         {
             var settings = sp.GetRequiredService<RuntimeSettings>();
@@ -69,8 +73,7 @@ public static class ServiceRegistration
         services.AddSingleton<PoisonRecorder>();
         services.AddSingleton<FunctionInvoker>();
         services.AddHostedService<StorageInitializer>();
-        services.AddHostedService<QueuePump>();
-        services.AddHostedService<TimerPump>();
+        services.AddDm3Web();
 
         foreach (var function in catalog.Functions)
         {

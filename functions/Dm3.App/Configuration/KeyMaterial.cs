@@ -42,9 +42,9 @@ public sealed record KeyMaterial(
     /// Reads the key settings. Missing values come from the dev-keys file when dev keys are enabled (default: on in
     /// standalone mode, off behind the Functions host), otherwise the first missing one is a <see cref="SettingsException"/>.
     /// </summary>
-    public static KeyMaterial Read(SettingsReader reader, bool customHandlerMode, string contentRoot)
+    public static KeyMaterial Read(SettingsReader reader, bool functionsWorker, string contentRoot)
     {
-        var devEnabled = reader.Bool(DevKeysEnabledSetting, !customHandlerMode);
+        var devEnabled = reader.Bool(DevKeysEnabledSetting, !functionsWorker);
         var devPath = Path.GetFullPath(reader.String(DevKeysPathSetting, Path.Combine(".dev-keys", "dev-keys.json")), contentRoot);
         Dictionary<string, string>? dev = null;
         string? Fallback(string setting)

@@ -16,10 +16,6 @@ internal static class LocalSettings
     /// <summary>Adds the file's Values below the unprefixed environment-variable source. Returns the file used, if any.</summary>
     public static string? AddTo(IConfigurationBuilder configuration, string contentRoot)
     {
-        if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable(RuntimeSettings.CustomHandlerPortSetting)))
-        {
-            return null; // behind the host, app settings arrive as environment variables
-        }
         var path = Environment.GetEnvironmentVariable(PathVariable);
         path = string.IsNullOrWhiteSpace(path) ? Path.Combine(contentRoot, "local.settings.json") : Path.GetFullPath(path, contentRoot);
         if (!File.Exists(path))

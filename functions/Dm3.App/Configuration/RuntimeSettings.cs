@@ -10,6 +10,9 @@ public enum StorageAuth { SharedKey, Identity }
 /// </summary>
 public enum MessagingTransport { StorageQueues }
 
+/// <summary>Which host runs the app: the Azure Functions isolated worker (Dm3.Functions) or the standalone host (Dm3.Host).</summary>
+public enum HostModel { Standalone, FunctionsWorker }
+
 /// <summary>Storage account access. Either a connection string (SharedKey: Azurite, local) or service URIs + an identity.</summary>
 public sealed record StorageSettings(
     StorageAuth Auth,
@@ -24,7 +27,7 @@ public sealed record StorageSettings(
 /// <summary>Pipeline transport (<c>Messaging__Transport</c>, default and only value <c>storageQueues</c>).</summary>
 public sealed record MessagingSettings(MessagingTransport Transport);
 
-/// <summary>The standalone queue pump (the Functions host uses host.json instead).</summary>
+/// <summary>The standalone queue pump (the Functions host's queue trigger uses host.json instead).</summary>
 public sealed record QueuePumpSettings(
     bool Enabled,
     int BatchSize,
@@ -43,7 +46,7 @@ public sealed record KeyVaultSettings(Uri? VaultUri, string? ClientId);
 
 /// <summary>Every runtime setting, read and validated once at start-up.</summary>
 public sealed record RuntimeSettings(
-    bool CustomHandlerMode,
+    HostModel Host,
     StorageSettings Storage,
     MessagingSettings Messaging,
     QueuePumpSettings Queues,
@@ -55,29 +58,22 @@ public sealed record RuntimeSettings(
     IReadOnlyList<Functions.FunctionDefinition> ActiveFunctions,
     bool TimersEnabled)
 {
-    public const string CustomHandlerPortSetting = "FUNCTIONS_CUSTOMHANDLER_PORT";
-
     private static readonly Regex TablePrefixPattern = new("^([A-Za-z][A-Za-z0-9]{0,19})?$", RegexOptions.CultureInvariant);
     private static readonly Regex QueuePrefixPattern = new("^([a-z0-9](-?[a-z0-9]){0,19}-?)?$", RegexOptions.CultureInvariant);
     private static readonly Regex QueueNamePattern = new("^[a-z0-9](-?[a-z0-9])+$", RegexOptions.CultureInvariant);
 
-    /// <summary>True when the Functions host started us (it sets FUNCTIONS_CUSTOMHANDLER_PORT).</summary>
-    public static bool IsCustomHandler(SettingsReader reader) => reader.IsSet(CustomHandlerPortSetting);
+    /// <summary>True in the Functions worker: its triggers deliver messages and timers, the host's routing serves HTTP.</summary>
+    public bool FunctionsWorker => Host == HostModel.FunctionsWorker;
 
     /// <summary>Reads and validates; throws <see cref="SettingsException"/> naming the first bad setting.</summary>
-    public static RuntimeSettings Read(SettingsReader reader, Functions.FunctionCatalog catalog)
+    public static RuntimeSettings Read(SettingsReader reader, Functions.FunctionCatalog catalog, HostModel host = HostModel.Standalone)
     {
-        var customHandler = IsCustomHandler(reader);
-        if (customHandler)
-        {
-            reader.Int(CustomHandlerPortSetting, 0, 1, 65535);
-        }
-
-        var storage = ReadStorage(reader, customHandler);
+        var functionsWorker = host == HostModel.FunctionsWorker;
+        var storage = ReadStorage(reader, functionsWorker);
         var messaging = ReadMessaging(reader);
 
         var queues = new QueuePumpSettings(
-            Enabled: reader.Bool("Queues__PumpEnabled", !customHandler),
+            Enabled: reader.Bool("Queues__PumpEnabled", !functionsWorker),
             BatchSize: reader.Int("Queues__BatchSize", 16, 1, 32),
             MaxConcurrency: reader.Int("Queues__MaxConcurrency", 16, 1, 256),
             MaxDequeueCount: reader.Int("Queues__MaxDequeueCount", 5, 1, 100),
@@ -85,9 +81,9 @@ public sealed record RuntimeSettings(
             RetryDelay: reader.Duration("Queues__RetryDelay", TimeSpan.FromSeconds(5), TimeSpan.Zero, TimeSpan.FromHours(1)),
             MaxPollingInterval: reader.Duration("Queues__MaxPollingInterval", TimeSpan.FromSeconds(2), TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(1)),
             ShutdownGrace: reader.Duration("Queues__ShutdownGrace", TimeSpan.FromSeconds(10), TimeSpan.Zero, TimeSpan.FromMinutes(5)));
-        if (queues.Enabled && customHandler)
+        if (queues.Enabled && functionsWorker)
         {
-            throw new SettingsException("Queues__PumpEnabled", "must be false behind the Functions host (the host's triggers deliver the messages).");
+            throw new SettingsException("Queues__PumpEnabled", "must be false in the Functions worker (the queue triggers deliver the messages).");
         }
 
         var http = new HttpLimitSettings(
@@ -98,7 +94,8 @@ public sealed record RuntimeSettings(
         var diagnostics = new DiagnosticsSettings(reader.Bool("Diagnostics__EnableTestFunctions", false));
         var keyVault = new KeyVaultSettings(reader.OptionalAbsoluteUri("KeyVault__VaultUri"), reader.OptionalString("KeyVault__ClientId"));
 
-        var active = catalog.Active(setting => reader.Bool(setting, false));
+        // EnabledBy functions (diagnostics) exist only in the standalone host: the worker has no [Function] for them.
+        var active = catalog.Active(setting => !functionsWorker && reader.Bool(setting, false));
         var queueNames = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (var queue in catalog.Queues)
         {
@@ -123,15 +120,15 @@ public sealed record RuntimeSettings(
             schedules[timer.ScheduleSetting] = text;
         }
 
-        var timersEnabled = reader.Bool("Timers__Enabled", !customHandler);
-        if (timersEnabled && customHandler)
+        var timersEnabled = reader.Bool("Timers__Enabled", !functionsWorker);
+        if (timersEnabled && functionsWorker)
         {
-            throw new SettingsException("Timers__Enabled", "must be false behind the Functions host (the host's timer triggers run the functions).");
+            throw new SettingsException("Timers__Enabled", "must be false in the Functions worker (the timer triggers run the functions).");
         }
-        return new RuntimeSettings(customHandler, storage, messaging, queues, http, diagnostics, keyVault, queueNames, schedules, active, timersEnabled);
+        return new RuntimeSettings(host, storage, messaging, queues, http, diagnostics, keyVault, queueNames, schedules, active, timersEnabled);
     }
 
-    private static StorageSettings ReadStorage(SettingsReader reader, bool customHandler)
+    private static StorageSettings ReadStorage(SettingsReader reader, bool functionsWorker)
     {
         var tablePrefix = reader.String("Storage__TablePrefix", "");
         if (!TablePrefixPattern.IsMatch(tablePrefix))
@@ -143,9 +140,9 @@ public sealed record RuntimeSettings(
         {
             throw new SettingsException("Storage__QueuePrefix", $"must be empty or up to 20 lower-case letters, digits and single hyphens (got '{queuePrefix}').");
         }
-        if (customHandler && queuePrefix.Length > 0)
+        if (functionsWorker && queuePrefix.Length > 0)
         {
-            throw new SettingsException("Storage__QueuePrefix", "must be empty behind the Functions host (its triggers use the queue settings unprefixed).");
+            throw new SettingsException("Storage__QueuePrefix", "must be empty in the Functions worker (its queue triggers use the queue settings unprefixed).");
         }
 
         var connectionString = reader.OptionalString("Storage__ConnectionString");

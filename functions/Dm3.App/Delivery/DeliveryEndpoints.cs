@@ -8,49 +8,40 @@ namespace Dm3.App.Delivery;
 /// <summary>The dm3 delivery-service routes (wire formats §10, decisions §9–§11). Thin: bind, call, map.</summary>
 internal static class DeliveryEndpoints
 {
-    public const string HelloFunction = "DeliveryHello";
-    public const string AuthFunction = "DeliveryAuth";
-    public const string ProfileFunction = "DeliveryProfile";
-    public const string RpcFunction = "DeliveryRpc";
-    public const string IncomingFunction = "DeliveryIncoming";
-    public const string AcknowledgeFunction = "DeliveryAcknowledge";
-
     /// <summary>Largest body of the auth, profile and acknowledgement routes.</summary>
     public const int MaxSmallBodyBytes = 256 * 1024;
 
     public static void Map(IEndpointRouteBuilder endpoints)
     {
-        var group = endpoints.MapGroup("").WithTags("Delivery").AllowAnyOrigin();
-        group.MapGet("/hello", () => Results.Text("Hello DM3", "text/plain")).WithName(HelloFunction);
-        group.MapGet("/auth/{name}", ChallengeAsync).WithName(AuthFunction);
-        group.MapPost("/auth/{name}", LoginAsync).WithName(AuthFunction + "Post");
-        group.MapGet("/profile/{name}", GetProfileAsync).WithName(ProfileFunction);
-        group.MapPost("/profile/{name}", SubmitProfileAsync).WithName(ProfileFunction + "Post");
-        group.MapPost("/rpc", JsonRpc.HandleAsync).WithName(RpcFunction);
-        group.MapGet("/delivery/messages/incoming/{name}", IncomingAsync).WithName(IncomingFunction);
-        group.MapPost("/delivery/messages/{name}/syncAcknowledgements", AcknowledgeAsync).WithName(AcknowledgeFunction);
-        foreach (var pattern in new[] { "/auth/{name}", "/profile/{name}", "/rpc", "/delivery/messages/incoming/{name}", "/delivery/messages/{name}/syncAcknowledgements" })
-        {
-            DeliveryHttp.MapPreflight(endpoints, pattern);
-        }
+        var group = endpoints.MapGroup("").WithTags("Delivery");
+        group.MapGet(DeliveryFeature.HelloRoute, Hello).WithName(DeliveryFeature.HelloFunction);
+        group.MapGet(DeliveryFeature.AuthRoute, ChallengeAsync).WithName(DeliveryFeature.ChallengeFunction);
+        group.MapPost(DeliveryFeature.AuthRoute, LoginAsync).WithName(DeliveryFeature.LoginFunction);
+        group.MapGet(DeliveryFeature.ProfileRoute, GetProfileAsync).WithName(DeliveryFeature.GetProfileFunction);
+        group.MapPost(DeliveryFeature.ProfileRoute, SubmitProfileAsync).WithName(DeliveryFeature.SubmitProfileFunction);
+        group.MapPost(DeliveryFeature.RpcRoute, JsonRpc.HandleAsync).WithName(DeliveryFeature.RpcFunction);
+        group.MapGet(DeliveryFeature.IncomingRoute, IncomingAsync).WithName(DeliveryFeature.IncomingFunction);
+        group.MapPost(DeliveryFeature.AcknowledgeRoute, AcknowledgeAsync).WithName(DeliveryFeature.AcknowledgeFunction);
     }
 
-    private static async Task<IResult> ChallengeAsync(string name, Authenticator auth, CancellationToken ct) =>
+    internal static IResult Hello() => Results.Text("Hello DM3", "text/plain");
+
+    internal static async Task<IResult> ChallengeAsync(string name, Authenticator auth, CancellationToken ct) =>
         DeliveryHttp.JsonString(await auth.IssueChallengeAsync(name, ct).ConfigureAwait(false));
 
-    private static async Task<IResult> LoginAsync(string name, HttpRequest request, Authenticator auth, CancellationToken ct)
+    internal static async Task<IResult> LoginAsync(string name, HttpRequest request, Authenticator auth, CancellationToken ct)
     {
         var (body, tooLarge) = await HttpBodies.ReadTextAsync(request, MaxSmallBodyBytes, ct).ConfigureAwait(false);
         return tooLarge ? DeliveryHttp.TooLarge() : DeliveryHttp.JsonString(await auth.LoginAsync(name, body, ct).ConfigureAwait(false));
     }
 
-    private static async Task<IResult> GetProfileAsync(string name, ProfileSubmission profiles, CancellationToken ct)
+    internal static async Task<IResult> GetProfileAsync(string name, ProfileSubmission profiles, CancellationToken ct)
     {
         var result = await profiles.GetAsync(name, ct).ConfigureAwait(false);
         return result.IsOk ? Results.Text(result.Value, "application/json") : DeliveryHttp.Error(result.Error!);
     }
 
-    private static async Task<IResult> SubmitProfileAsync(string name, HttpRequest request, ProfileSubmission profiles, CancellationToken ct)
+    internal static async Task<IResult> SubmitProfileAsync(string name, HttpRequest request, ProfileSubmission profiles, CancellationToken ct)
     {
         var (body, tooLarge) = await HttpBodies.ReadTextAsync(request, MaxSmallBodyBytes, ct).ConfigureAwait(false);
         if (tooLarge)
@@ -62,7 +53,7 @@ internal static class DeliveryEndpoints
         return result.IsOk ? DeliveryHttp.JsonString(result.Value!.Token) : DeliveryHttp.Error(result.Error!);
     }
 
-    private static async Task<IResult> IncomingAsync(string name, HttpContext http, Authenticator auth, IncomingMessages incoming, CancellationToken ct)
+    internal static async Task<IResult> IncomingAsync(string name, HttpContext http, Authenticator auth, IncomingMessages incoming, CancellationToken ct)
     {
         var caller = await auth.AuthorizeAsync(name, http.Request.Headers.Authorization, ct).ConfigureAwait(false);
         if (!caller.IsOk)
@@ -71,7 +62,6 @@ internal static class DeliveryEndpoints
         }
 
         var page = await incoming.ReadAsync(caller.Value!, http.Request.Query["limit"], http.Request.Query["cursor"], ct).ConfigureAwait(false);
-        http.Response.Headers.AccessControlExposeHeaders = DeliveryHttp.NextCursorHeader;
         if (page.Value?.NextCursor is { } next)
         {
             http.Response.Headers[DeliveryHttp.NextCursorHeader] = next;
@@ -80,7 +70,7 @@ internal static class DeliveryEndpoints
         return page.IsOk ? Results.Text(page.Value!.EnvelopesJson, "application/json") : DeliveryHttp.Error(page.Error!);
     }
 
-    private static async Task<IResult> AcknowledgeAsync(string name, HttpRequest request, Authenticator auth, IncomingMessages incoming, CancellationToken ct)
+    internal static async Task<IResult> AcknowledgeAsync(string name, HttpRequest request, Authenticator auth, IncomingMessages incoming, CancellationToken ct)
     {
         var caller = await auth.AuthorizeAsync(name, request.Headers.Authorization, ct).ConfigureAwait(false);
         if (!caller.IsOk)
@@ -94,10 +84,10 @@ internal static class DeliveryEndpoints
     }
 }
 
-/// <summary>The one mapping of delivery outcomes to HTTP responses (non-JSON-RPC routes) and the CORS details.</summary>
+/// <summary>The one mapping of delivery outcomes to HTTP responses (non-JSON-RPC routes).</summary>
 internal static class DeliveryHttp
 {
-    public const string NextCursorHeader = "X-Next-Cursor";
+    public const string NextCursorHeader = Web.CorsPolicies.NextCursorHeader;
 
     /// <summary>dm3 answers tokens and challenges as a JSON string body.</summary>
     public static IResult JsonString(DeliveryResult<string> result) =>
@@ -118,19 +108,6 @@ internal static class DeliveryHttp
 
     public static IResult TooLarge() =>
         Results.Json(new ErrorBody($"The body is larger than {DeliveryEndpoints.MaxSmallBodyBytes} bytes.", "request.too_large"), statusCode: StatusCodes.Status413PayloadTooLarge);
-
-    /// <summary>CORS preflight for the dm3 routes (decisions §11): any origin, bearer tokens, the paging header exposed.</summary>
-    public static void MapPreflight(IEndpointRouteBuilder endpoints, string pattern) =>
-        endpoints.MapMethods(pattern, ["OPTIONS"], (HttpContext http) =>
-        {
-            var headers = http.Response.Headers;
-            headers.AccessControlAllowOrigin = "*";
-            headers.AccessControlAllowMethods = "GET, POST, OPTIONS";
-            headers.AccessControlAllowHeaders = "Content-Type, Authorization";
-            headers.AccessControlExposeHeaders = NextCursorHeader;
-            headers.AccessControlMaxAge = "86400";
-            return Results.NoContent();
-        }).ExcludeFromDescription();
 
     internal sealed record ErrorBody(string Error, string Code);
 }

@@ -1,6 +1,7 @@
 using Dm3.App.Composition;
 using Dm3.App.Configuration;
 using Dm3.App.Functions;
+using Dm3.App.Web;
 using Dm3.Backend.Apps;
 using Dm3.Backend.Delivery;
 using Dm3.Backend.Names;
@@ -24,6 +25,21 @@ public sealed class DeliveryFeature : IAppFeature
     public const string SweeperFunction = "Sweeper";
     public const string EnvelopesQueueSetting = "EnvelopesQueue";
     public const string SweeperScheduleSetting = "SweeperSchedule";
+
+    public const string HelloFunction = "DeliveryHello";
+    public const string HelloRoute = "hello";
+    public const string ChallengeFunction = "DeliveryChallenge";
+    public const string LoginFunction = "DeliveryLogin";
+    public const string AuthRoute = "auth/{name}";
+    public const string GetProfileFunction = "DeliveryGetProfile";
+    public const string SubmitProfileFunction = "DeliverySubmitProfile";
+    public const string ProfileRoute = "profile/{name}";
+    public const string RpcFunction = "DeliveryRpc";
+    public const string RpcRoute = "rpc";
+    public const string IncomingFunction = "DeliveryIncoming";
+    public const string IncomingRoute = "delivery/messages/incoming/{name}";
+    public const string AcknowledgeFunction = "DeliveryAcknowledge";
+    public const string AcknowledgeRoute = "delivery/messages/{name}/syncAcknowledgements";
     public const string SizeLimitSetting = "DeliveryService__SizeLimit";
     public const string MessageTtlSetting = "DeliveryService__MessageTtlMs";
 
@@ -34,12 +50,14 @@ public sealed class DeliveryFeature : IAppFeature
         // Idempotent by its inbox key and ETag (DeliverEnvelopeHandler): no processed-id record, 2 Table transactions saved per envelope.
         .Queue<DeliverEnvelopeHandler>(DeliverFunction, EnvelopesQueueSetting, "envelopes", idempotent: true)
         .Timer<SweeperHandler>(SweeperFunction, SweeperScheduleSetting, "0 */15 * * * *")
-        .Http(DeliveryEndpoints.HelloFunction, "hello", "GET")
-        .Http(DeliveryEndpoints.AuthFunction, "auth/{name}", "GET", "POST", "OPTIONS")
-        .Http(DeliveryEndpoints.ProfileFunction, "profile/{name}", "GET", "POST", "OPTIONS")
-        .Http(DeliveryEndpoints.RpcFunction, "rpc", "POST", "OPTIONS")
-        .Http(DeliveryEndpoints.IncomingFunction, "delivery/messages/incoming/{name}", "GET", "OPTIONS")
-        .Http(DeliveryEndpoints.AcknowledgeFunction, "delivery/messages/{name}/syncAcknowledgements", "POST", "OPTIONS");
+        .Http(HelloFunction, Verb.Get, HelloRoute, CorsPolicies.AnyOrigin)
+        .Http(ChallengeFunction, Verb.Get, AuthRoute, CorsPolicies.AnyOrigin)
+        .Http(LoginFunction, Verb.Post, AuthRoute, CorsPolicies.AnyOrigin)
+        .Http(GetProfileFunction, Verb.Get, ProfileRoute, CorsPolicies.AnyOrigin)
+        .Http(SubmitProfileFunction, Verb.Post, ProfileRoute, CorsPolicies.AnyOrigin)
+        .Http(RpcFunction, Verb.Post, RpcRoute, CorsPolicies.AnyOrigin)
+        .Http(IncomingFunction, Verb.Get, IncomingRoute, CorsPolicies.AnyOrigin)
+        .Http(AcknowledgeFunction, Verb.Post, AcknowledgeRoute, CorsPolicies.AnyOrigin);
 
     public void AddServices(IServiceCollection services)
     {

@@ -20,6 +20,7 @@ public sealed class DiagnosticsFeature : IAppFeature
     public const string QueueFunctionName = "DiagnosticsQueue";
     public const string TimerFunctionName = "DiagnosticsTimer";
     public const string EnqueueFunctionName = "DiagnosticsEnqueue";
+    public const string EnqueueRoute = "diagnostics/enqueue";
     public const string QueueSetting = "DiagnosticsQueue";
     public const string ScheduleSetting = "Diagnostics__TimerSchedule";
     public const string EffectsTable = "DiagEffects";
@@ -29,7 +30,7 @@ public sealed class DiagnosticsFeature : IAppFeature
     public void Describe(FunctionCatalog catalog) => catalog
         .Queue<DiagnosticQueueHandler>(QueueFunctionName, QueueSetting, "diagnostics", EnabledSetting)
         .Timer<DiagnosticTimerHandler>(TimerFunctionName, ScheduleSetting, "0 0 0 1 1 *", EnabledSetting)
-        .Http(EnqueueFunctionName, "diagnostics/enqueue", ["POST"], EnabledSetting)
+        .Http(EnqueueFunctionName, Web.Verb.Post, EnqueueRoute, cors: null, EnabledSetting)
         .Table(EffectsTable, EnabledSetting)
         .Table(AttemptsTable, EnabledSetting)
         .Table(TicksTable, EnabledSetting);
@@ -44,7 +45,7 @@ public sealed class DiagnosticsFeature : IAppFeature
         {
             return;
         }
-        endpoints.MapPost("/diagnostics/enqueue", async (EnqueueRequest request, IPipelinePublisher publisher, StorageNames names, CancellationToken ct) =>
+        endpoints.MapPost(EnqueueRoute, async (EnqueueRequest request, IPipelinePublisher publisher, StorageNames names, CancellationToken ct) =>
         {
             if (string.IsNullOrEmpty(request.Id) || !PipelineMessageReader.IsValidId(request.Id))
             {

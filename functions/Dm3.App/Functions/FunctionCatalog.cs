@@ -5,21 +5,19 @@ namespace Dm3.App.Functions;
 
 public enum FunctionKind { Http, Queue, Timer }
 
-/// <summary>One Azure Functions function of the app (one folder with a function.json in the package).</summary>
+/// <summary>One function of the app: a <c>[Function]</c> of the worker (Dm3.Functions) and an endpoint, queue loop or timer of the standalone host.</summary>
 public abstract record FunctionDefinition(string Name, FunctionKind Kind)
 {
     /// <summary>When set, the function exists only if this boolean setting is true (diagnostic functions).</summary>
     public string? EnabledBy { get; init; }
 }
 
-/// <summary>A forwarded HTTP function: the host forwards the request unchanged to <see cref="Route"/>.</summary>
-public sealed record HttpFunction(string Name, string Route, IReadOnlyList<string> Methods) : FunctionDefinition(Name, FunctionKind.Http);
+/// <summary>An HTTP function: one method on one route template (no leading slash), with its CORS policy (<see cref="Web.CorsPolicies"/>) if any.</summary>
+public sealed record HttpFunction(string Name, string Method, string Route, string? Cors) : FunctionDefinition(Name, FunctionKind.Http);
 
-/// <summary>A queue-triggered function (Storage Queue or Service Bus, per deployment); invoked at POST /{Name}.</summary>
+/// <summary>A queue-triggered function on a Storage Queue named by an app setting (<c>[QueueTrigger("%Setting%")]</c>).</summary>
 public sealed record QueueFunction(string Name, string QueueSetting, Type HandlerType) : FunctionDefinition(Name, FunctionKind.Queue)
 {
-    public const string TriggerBindingName = "message";
-
     /// <summary>
     /// The handler is idempotent by construction (its own storage keys make a repeated message a no-op), so the
     /// runtime skips its processed-id record (<c>Processed</c> table: one read and one insert per message) on both
@@ -28,23 +26,22 @@ public sealed record QueueFunction(string Name, string QueueSetting, Type Handle
     public bool Idempotent { get; init; }
 }
 
-/// <summary>A timer-triggered function; NCRONTAB schedule from an app setting; invoked at POST /{Name}.</summary>
-public sealed record TimerFunction(string Name, string ScheduleSetting, string DefaultSchedule, Type HandlerType) : FunctionDefinition(Name, FunctionKind.Timer)
-{
-    public const string TriggerBindingName = "timer";
-}
+/// <summary>A timer-triggered function; NCRONTAB schedule from an app setting (<c>[TimerTrigger("%Setting%")]</c>).</summary>
+public sealed record TimerFunction(string Name, string ScheduleSetting, string DefaultSchedule, Type HandlerType) : FunctionDefinition(Name, FunctionKind.Timer);
 
 /// <summary>A queue the program writes to: its app setting (used as %Setting% in function.json) and default name.</summary>
 public sealed record QueueDeclaration(string Setting, string DefaultName);
 
 /// <summary>
-/// The one description of the app's functions, tables and queues. function.json files for either transport, the
-/// invocation endpoints, the standalone pump and timers, and storage initialisation are all derived from it.
-/// Features add entries in <c>IAppFeature.Describe</c>, one line each:
+/// The one description of the app's functions, tables and queues, written with the same constants the worker's
+/// <c>[Function]</c>/<c>[HttpTrigger]</c>/<c>[QueueTrigger]</c>/<c>[TimerTrigger]</c> attributes use. The standalone
+/// host's route table is checked against it at start-up (<see cref="Web.WebComposition.MapDm3Features"/>), its queue
+/// pump and timers run from it, the worker takes each function's CORS policy from it, and a test compares it with the
+/// worker's published <c>functions.metadata</c>. Features add entries in <c>IAppFeature.Describe</c>, one line each:
 /// <code>
-/// catalog.Queue&lt;DeliverEnvelopeHandler&gt;("DeliverEnvelope", "EnvelopesQueue", defaultQueueName: "envelopes");
-/// catalog.Timer&lt;SweepHandler&gt;("Sweeper", "SweeperSchedule", "0 */15 * * * *");
-/// catalog.Http("GetProfile", "profile/{name}", "GET");
+/// catalog.Queue&lt;DeliverEnvelopeHandler&gt;(DeliverFunction, EnvelopesQueueSetting, defaultQueueName: "envelopes");
+/// catalog.Timer&lt;SweeperHandler&gt;(SweeperFunction, SweeperScheduleSetting, "0 */15 * * * *");
+/// catalog.Http(GetProfileFunction, Verb.Get, GetProfileRoute, CorsPolicies.AnyOrigin);
 /// catalog.Table("Names");
 /// </code>
 /// </summary>
@@ -66,24 +63,24 @@ public sealed class FunctionCatalog
     /// <summary>Logical table names (without the prefix) and their EnabledBy setting; created at start-up.</summary>
     public IReadOnlyDictionary<string, string?> Tables => _tables;
 
-    /// <summary>A forwarded HTTP function. <paramref name="route"/> is the endpoint's route template without a leading slash.</summary>
-    public FunctionCatalog Http(string name, string route, params string[] methods) =>
-        Http(name, route, methods, enabledBy: null);
-
-    /// <summary>An HTTP function that exists only when the boolean setting <paramref name="enabledBy"/> is true.</summary>
-    public FunctionCatalog Http(string name, string route, string[] methods, string? enabledBy)
+    /// <summary>
+    /// An HTTP function: <paramref name="method"/> on <paramref name="route"/> (a route template without a leading slash, at
+    /// the root: the worker's route prefix is empty), answered with CORS policy <paramref name="cors"/> (null: no CORS).
+    /// <paramref name="enabledBy"/>: the function exists only when that boolean setting is true (standalone host only).
+    /// </summary>
+    public FunctionCatalog Http(string name, string method, string route, string? cors, string? enabledBy = null)
     {
         ArgumentNullException.ThrowIfNull(route);
         if (route.StartsWith('/') || route.StartsWith("admin", StringComparison.OrdinalIgnoreCase) || route.StartsWith("runtime", StringComparison.OrdinalIgnoreCase))
         {
             throw new ArgumentException($"Route '{route}' must not start with '/', 'admin' or 'runtime'.", nameof(route));
         }
-        var upper = methods.Select(m => m.ToUpperInvariant()).ToArray();
-        if (upper.Length == 0 || upper.Any(m => !KnownMethods.Contains(m)))
+        var upper = method.ToUpperInvariant();
+        if (!KnownMethods.Contains(upper) || upper == Web.Verb.Options)
         {
-            throw new ArgumentException($"Function '{name}' needs HTTP methods from {string.Join(",", KnownMethods)}.", nameof(methods));
+            throw new ArgumentException($"Function '{name}' needs one HTTP method of {string.Join(",", KnownMethods)} (OPTIONS comes with a CORS policy).", nameof(method));
         }
-        return Add(new HttpFunction(name, route, upper) { EnabledBy = enabledBy });
+        return Add(new HttpFunction(name, upper, route, cors) { EnabledBy = enabledBy });
     }
 
     /// <summary>Declares a queue the program writes to (and may consume).</summary>
@@ -136,7 +133,7 @@ public sealed class FunctionCatalog
     public IReadOnlyList<FunctionDefinition> Active(Func<string, bool> isEnabled) =>
         _functions.Where(f => f.EnabledBy is null || isEnabled(f.EnabledBy)).ToList();
 
-    /// <summary>The function with this name (case-insensitive, as the host treats folder names).</summary>
+    /// <summary>The function with this name (case-insensitive, as the Functions host treats names).</summary>
     public FunctionDefinition? Find(string name) =>
         _functions.FirstOrDefault(f => string.Equals(f.Name, name, StringComparison.OrdinalIgnoreCase));
 

@@ -15,6 +15,11 @@ internal static class HealthEndpoint
 {
     private static readonly TimeSpan CheckTimeout = TimeSpan.FromSeconds(5);
 
+    /// <summary>GET /health in both hosts.</summary>
+    public static Task<IResult> HandleAsync(IServiceProvider services, CancellationToken cancellationToken) => HandleAsync(
+        services.GetRequiredService<RuntimeSettings>(), services.GetRequiredService<StorageNames>(), services.GetRequiredService<ITableStore>(),
+        services.GetRequiredService<IStorageQueueClient>(), services, services.GetRequiredService<ILogger<RuntimeFeature>>(), cancellationToken);
+
     public static async Task<IResult> HandleAsync(
         RuntimeSettings settings,
         StorageNames names,
@@ -52,7 +57,7 @@ internal static class HealthEndpoint
         var body = new Dictionary<string, object?>
         {
             ["status"] = healthy ? "healthy" : "unhealthy",
-            ["mode"] = settings.CustomHandlerMode ? "customHandler" : "standalone",
+            ["mode"] = settings.FunctionsWorker ? "functionsWorker" : "standalone",
             ["transport"] = "storageQueues",
             ["checks"] = checks,
         };

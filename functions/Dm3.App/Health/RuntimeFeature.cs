@@ -2,6 +2,7 @@ using Dm3.Adapters.Queues;
 using Dm3.App.Composition;
 using Dm3.App.Configuration;
 using Dm3.App.Functions;
+using Dm3.App.Web;
 using Dm3.App.Logging;
 using Dm3.App.Runtime;
 using Dm3.Backend.Runtime;
@@ -11,14 +12,16 @@ using Dm3.Protocol.Crypto;
 
 namespace Dm3.App.Health;
 
-/// <summary>The runtime's own tables and public endpoints: GET / (host readiness), GET /health, the OpenAPI document.</summary>
+/// <summary>The runtime's own tables and public endpoints: GET /health; in the standalone host also GET / and the OpenAPI document.</summary>
 public sealed class RuntimeFeature : IAppFeature
 {
+    public const string HealthFunction = "RuntimeHealth";
+    public const string HealthRoute = "health";
+
     public void Describe(FunctionCatalog catalog) => catalog
         .Table(TableProcessedMessages.LogicalTableName)
         .Table(PoisonRecorder.LogicalTableName)
-        .Http("RuntimeHealth", "health", "GET")
-        .Http("RuntimeOpenApi", "openapi/v1.json", "GET");
+        .Http(HealthFunction, Verb.Get, HealthRoute, cors: null);
 
     public void AddServices(IServiceCollection services)
     {
@@ -26,10 +29,10 @@ public sealed class RuntimeFeature : IAppFeature
 
     public void MapEndpoints(IEndpointRouteBuilder endpoints, RuntimeSettings runtime)
     {
-        // The host's readiness probe polls GET / every 25 ms: answer without touching storage.
+        // A liveness answer that touches no storage (load balancers, the bench's readiness poll).
         endpoints.MapGet("/", () => Results.Text("dm3 serverless\n", "text/plain")).ExcludeFromDescription();
-        endpoints.MapGet("/health", HealthEndpoint.HandleAsync)
-            .WithName("RuntimeHealth")
+        endpoints.MapGet(HealthRoute, (IServiceProvider services, CancellationToken ct) => HealthEndpoint.HandleAsync(services, ct))
+            .WithName(HealthFunction)
             .WithTags("Runtime")
             .WithSummary("Storage and queue reachability (200 healthy, 503 unhealthy).");
     }

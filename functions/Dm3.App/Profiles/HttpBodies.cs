@@ -2,7 +2,7 @@ using System.Text;
 
 namespace Dm3.App.Profiles;
 
-/// <summary>Small HTTP helpers shared by the resolver and gateway endpoints: bounded body reads and permissive CORS.</summary>
+/// <summary>Bounded body reads shared by the endpoints.</summary>
 internal static class HttpBodies
 {
     /// <summary>Reads the body as UTF-8 text; <c>TooLarge</c> when it exceeds <paramref name="maxBytes"/> (nothing more is read).</summary>
@@ -49,28 +49,4 @@ internal static class HttpBodies
             return (null, false);
         }
     }
-}
-
-/// <summary>CORS <c>*</c> (decisions §11): an endpoint filter for responses and explicit preflight routes.</summary>
-internal static class AnyOriginCors
-{
-    public static TBuilder AllowAnyOrigin<TBuilder>(this TBuilder builder)
-        where TBuilder : IEndpointConventionBuilder =>
-        builder.AddEndpointFilter(async (context, next) =>
-        {
-            context.HttpContext.Response.Headers.AccessControlAllowOrigin = "*";
-            return await next(context).ConfigureAwait(false);
-        });
-
-    /// <summary>Answers <c>OPTIONS</c> on <paramref name="pattern"/> with 204 and the allowed methods.</summary>
-    public static void MapPreflight(this IEndpointRouteBuilder endpoints, string pattern, string methods) =>
-        endpoints.MapMethods(pattern, ["OPTIONS"], (HttpContext http) =>
-        {
-            var headers = http.Response.Headers;
-            headers.AccessControlAllowOrigin = "*";
-            headers.AccessControlAllowMethods = methods + ", OPTIONS";
-            headers.AccessControlAllowHeaders = "Content-Type";
-            headers.AccessControlMaxAge = "86400";
-            return Results.NoContent();
-        }).ExcludeFromDescription();
 }

@@ -13,17 +13,14 @@ internal static class ResolverEndpoints
 
     public static void Map(IEndpointRouteBuilder endpoints)
     {
-        var group = endpoints.MapGroup("/resolver").WithTags("Resolver");
-        group.MapPost("/profile/address", ClaimAsync).AllowAnyOrigin().WithName(ResolverFeature.ClaimFunction);
-        group.MapGet("/profile/{address}", GetAsync).AllowAnyOrigin().WithName(ResolverFeature.GetFunction);
-        group.MapDelete("/profile/{name}", DeleteAsync).AllowAnyOrigin().WithName(ResolverFeature.DeleteFunction);
-        group.MapPost("/nonces", IssueNonceAsync).AllowAnyOrigin().WithName(ResolverFeature.NonceFunction);
-        group.MapPreflight("/profile/address", "POST");
-        group.MapPreflight("/profile/{address}", "GET, DELETE");
-        group.MapPreflight("/nonces", "POST");
+        var group = endpoints.MapGroup("").WithTags("Resolver");
+        group.MapPost(ResolverFeature.ClaimRoute, ClaimAsync).WithName(ResolverFeature.ClaimFunction);
+        group.MapGet(ResolverFeature.GetRoute, GetAsync).WithName(ResolverFeature.GetFunction);
+        group.MapDelete(ResolverFeature.DeleteRoute, DeleteAsync).WithName(ResolverFeature.DeleteFunction);
+        group.MapPost(ResolverFeature.NonceRoute, IssueNonceAsync).WithName(ResolverFeature.NonceFunction);
     }
 
-    private static async Task<IResult> ClaimAsync(HttpRequest request, ClaimAddressHandler handler, CancellationToken ct)
+    internal static async Task<IResult> ClaimAsync(HttpRequest request, ClaimAddressHandler handler, CancellationToken ct)
     {
         var (body, tooLarge) = await HttpBodies.ReadTextAsync(request, MaxBodyBytes, ct).ConfigureAwait(false);
         if (tooLarge)
@@ -42,13 +39,13 @@ internal static class ResolverEndpoints
             : Results.Json(new { name = result.Name, profileHash = result.ProfileHash }, statusCode: result.Status == ResolverStatus.Created ? 201 : 200);
     }
 
-    private static async Task<IResult> GetAsync(string address, GetProfileHandler handler, CancellationToken ct)
+    internal static async Task<IResult> GetAsync(string address, GetProfileHandler handler, CancellationToken ct)
     {
         var result = await handler.HandleAsync(new GetProfileRequest(address), ct).ConfigureAwait(false);
         return result.Error is { } e ? Problem(result.Status, e) : Results.Text(result.ProfileJson, "application/json");
     }
 
-    private static async Task<IResult> DeleteAsync(string name, HttpRequest request, DeleteProfileHandler handler, CancellationToken ct)
+    internal static async Task<IResult> DeleteAsync(string name, HttpRequest request, DeleteProfileHandler handler, CancellationToken ct)
     {
         var (body, tooLarge) = await HttpBodies.ReadTextAsync(request, MaxBodyBytes, ct).ConfigureAwait(false);
         if (tooLarge)
@@ -60,8 +57,30 @@ internal static class ResolverEndpoints
         return result.Error is { } e ? Problem(result.Status, e) : Results.NoContent();
     }
 
-    private static async Task<IResult> IssueNonceAsync(IssueNonceRequest body, NonceService nonces, CancellationToken ct)
+    /// <summary>Reads the body itself (bounded, UTF-8, web JSON rules), so both hosts answer a bad body with the same 400.</summary>
+    internal static async Task<IResult> IssueNonceAsync(HttpRequest request, NonceService nonces, CancellationToken ct)
     {
+        var (text, tooLarge) = await HttpBodies.ReadTextAsync(request, MaxBodyBytes, ct).ConfigureAwait(false);
+        if (tooLarge)
+        {
+            return TooLarge();
+        }
+
+        IssueNonceRequest? body;
+        try
+        {
+            body = text is null ? null : System.Text.Json.JsonSerializer.Deserialize<IssueNonceRequest>(text, System.Text.Json.JsonSerializerOptions.Web);
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            body = null;
+        }
+
+        if (body is null)
+        {
+            return Problem(ResolverStatus.Invalid, new ProtocolError("request.invalid_json", "The body must be a JSON object {\"app\", \"purpose\"}."));
+        }
+
         var result = await nonces.IssueAsync(body, NoncePurposes.Resolver, ct).ConfigureAwait(false);
         return result.Nonce is not { } n
             ? Problem(ResolverStatus.Invalid, result.Error!)

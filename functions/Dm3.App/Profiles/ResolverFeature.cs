@@ -1,6 +1,7 @@
 using Dm3.App.Composition;
 using Dm3.App.Configuration;
 using Dm3.App.Functions;
+using Dm3.App.Web;
 using Dm3.Backend.Apps;
 using Dm3.Backend.Names;
 using Dm3.Backend.Nonces;
@@ -18,9 +19,13 @@ namespace Dm3.App.Profiles;
 public sealed class ResolverFeature : IAppFeature
 {
     public const string ClaimFunction = "ResolverClaimAddress";
+    public const string ClaimRoute = "resolver/profile/address";
     public const string GetFunction = "ResolverGetProfile";
+    public const string GetRoute = "resolver/profile/{address}";
     public const string DeleteFunction = "ResolverDeleteProfile";
+    public const string DeleteRoute = "resolver/profile/{name}";
     public const string NonceFunction = "ResolverIssueNonce";
+    public const string NonceRoute = "resolver/nonces";
     public const string AppsSection = "Apps";
 
     /// <summary>The backend's public base URL (infra's <c>PublicBaseUrl</c>); the DS profile's URL unless <c>DeliveryService__Url</c> is set.</summary>
@@ -29,10 +34,10 @@ public sealed class ResolverFeature : IAppFeature
     public void Describe(FunctionCatalog catalog) => catalog
         .Table(NameStore.DefaultTableName)
         .Table(NonceService.DefaultTableName)
-        .Http(ClaimFunction, "resolver/profile/address", new[] { "POST", "OPTIONS" })
-        .Http(GetFunction, "resolver/profile/{address}", new[] { "GET", "OPTIONS" })
-        .Http(DeleteFunction, "resolver/profile/{name}", new[] { "DELETE" })
-        .Http(NonceFunction, "resolver/nonces", new[] { "POST", "OPTIONS" });
+        .Http(ClaimFunction, Verb.Post, ClaimRoute, CorsPolicies.AnyOrigin)
+        .Http(GetFunction, Verb.Get, GetRoute, CorsPolicies.AnyOrigin)
+        .Http(DeleteFunction, Verb.Delete, DeleteRoute, CorsPolicies.AnyOrigin)
+        .Http(NonceFunction, Verb.Post, NonceRoute, CorsPolicies.AnyOrigin);
 
     public void AddServices(IServiceCollection services)
     {

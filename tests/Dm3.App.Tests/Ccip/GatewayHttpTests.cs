@@ -19,7 +19,8 @@ public sealed class GatewayHttpTests(ResolverHost host) : IClassFixture<Resolver
 {
     private const ResolverFamily Ens = ResolverFamily.EnsOffchainResolver;
     private const ResolverFamily Dm3 = ResolverFamily.Dm3Resolver;
-    private readonly HttpClient _client = host.CreateClient();
+    // A browser dApp's requests: cross-origin, so they carry Origin and get the CORS answer.
+    private readonly HttpClient _client = Browser(host.CreateClient());
     private byte[] Signer => Ethereum.AddressFromPrivateKey(host.SignerKey);
 
     [Fact]

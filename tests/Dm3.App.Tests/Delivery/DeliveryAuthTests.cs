@@ -262,15 +262,18 @@ public sealed class DeliveryAuthTests(DeliveryAuthFixture fixture) : IClassFixtu
     [Fact]
     public async Task Preflight_allows_any_origin_with_bearer_tokens_on_the_dm3_routes()
     {
-        foreach (var path in new[] { "/rpc", "/auth/a.eth", "/profile/a.eth", "/delivery/messages/incoming/a.eth", "/delivery/messages/a.eth/syncAcknowledgements" })
+        foreach (var (method, path) in new[] { ("POST", "/rpc"), ("POST", "/auth/a.eth"), ("GET", "/auth/a.eth"), ("POST", "/profile/a.eth"),
+                     ("GET", "/delivery/messages/incoming/a.eth"), ("POST", "/delivery/messages/a.eth/syncAcknowledgements") })
         {
             var request = new HttpRequestMessage(HttpMethod.Options, path);
             request.Headers.Add("Origin", "https://app.example.com");
-            request.Headers.Add("Access-Control-Request-Method", "POST");
+            request.Headers.Add("Access-Control-Request-Method", method);
+            request.Headers.Add("Access-Control-Request-Headers", "authorization, content-type");
             var response = await Client.SendAsync(request);
             Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
             Assert.Equal("*", response.Headers.GetValues("Access-Control-Allow-Origin").Single());
-            Assert.Contains("Authorization", response.Headers.GetValues("Access-Control-Allow-Headers").Single(), StringComparison.Ordinal);
+            Assert.Contains("authorization", response.Headers.GetValues("Access-Control-Allow-Headers").Single(), StringComparison.OrdinalIgnoreCase);
+            Assert.Contains(method, response.Headers.GetValues("Access-Control-Allow-Methods").Single(), StringComparison.Ordinal);
         }
     }
 

@@ -9,7 +9,8 @@ namespace Dm3.App.Tests.Profiles;
 
 public sealed class ClaimAddressTests(ResolverHost host) : IClassFixture<ResolverHost>
 {
-    private readonly HttpClient _client = host.CreateClient();
+    // A browser dApp's requests: cross-origin, so they carry Origin and get the CORS answer.
+    private readonly HttpClient _client = Browser(host.CreateClient());
 
     [Fact]
     public async Task ClaimAddress_stores_a_profile_signed_by_the_address_and_GET_returns_it()

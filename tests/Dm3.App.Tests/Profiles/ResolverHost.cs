@@ -29,7 +29,7 @@ public sealed class ManualClock(DateTimeOffset start) : TimeProvider
 /// fixed keys, a settable clock and the gateway configured for <see cref="EnsResolver"/> (ens) and <see cref="Dm3Resolver"/> (dm3).
 /// Fails loudly when Azurite is not reachable.
 /// </summary>
-public sealed class ResolverHost : WebApplicationFactory<Program>
+public sealed class ResolverHost : WebApplicationFactory<Dm3.Host.Program>
 {
     public const string Parent = "myapp.eth";
     public const string Domain = "app.example.com";

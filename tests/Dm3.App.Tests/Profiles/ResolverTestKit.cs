@@ -37,6 +37,13 @@ public sealed class TestWallet
 /// <summary>Builders for request bodies, profiles and EIP-4361 proofs.</summary>
 public static class ResolverTestKit
 {
+    /// <summary>The client as a browser dApp on another origin uses it: every request carries <c>Origin</c>.</summary>
+    public static HttpClient Browser(HttpClient client, string origin = "https://dapp.example")
+    {
+        client.DefaultRequestHeaders.Add("Origin", origin);
+        return client;
+    }
+
     public static UserProfile NewProfile(params string[] deliveryServices) => new(
         Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
         Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),

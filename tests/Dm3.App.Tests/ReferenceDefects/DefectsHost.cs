@@ -18,7 +18,7 @@ namespace Dm3.App.Tests.ReferenceDefects;
 /// table and queue prefixes, fixed keys the tests can look for, a settable clock and a logger provider that records
 /// every log entry at every level. Fails loudly when Azurite is unreachable.
 /// </summary>
-internal sealed class DefectsHost : WebApplicationFactory<Program>
+internal sealed class DefectsHost : WebApplicationFactory<Dm3.Host.Program>
 {
     public const string Parent = "myapp.eth";
     public const string DsName = "ds." + Parent;

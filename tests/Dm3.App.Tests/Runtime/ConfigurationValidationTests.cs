@@ -1,4 +1,7 @@
+using Dm3.App.Composition;
 using Dm3.App.Configuration;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Dm3.App.Tests.Runtime.Support;
 
 namespace Dm3.App.Tests.Runtime;
@@ -24,7 +27,7 @@ public sealed class ConfigurationValidationTests
         await using var app = AppProcess.Start(settings);
 
         Assert.True(await app.WaitForExitAsync(ExitPatience), "the app kept running with a malformed setting");
-        Assert.Equal(AppHost.ConfigurationErrorExitCode, app.ExitCode);
+        Assert.Equal(Dm3.Host.AppHost.ConfigurationErrorExitCode, app.ExitCode);
         var line = OneLine(app);
         Assert.StartsWith("Configuration error: setting '" + setting + "'", line, StringComparison.Ordinal);
     }
@@ -56,17 +59,22 @@ public sealed class ConfigurationValidationTests
     }
 
     [Fact]
-    public async Task Behind_the_host_keys_are_required_instead_of_generated()
+    public void In_the_functions_worker_keys_are_required_instead_of_generated()
     {
+        // The worker's composition (Program.cs of Dm3.Functions): AddDm3 for the worker, then StartupValidation.
         var settings = ValidSettings();
-        settings["FUNCTIONS_CUSTOMHANDLER_PORT"] = "7071";
         settings.Remove("DevKeys__Enabled");
         settings.Remove("DevKeys__Path");
-        await using var app = AppProcess.Start(settings);
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>(SettingsReader.ToKey(s.Key), s.Value)))
+            .Build();
+        var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration).AddLogging();
+        services.AddDm3(Features.All, Path.GetTempPath(), HostModel.FunctionsWorker);
+        using var provider = services.BuildServiceProvider();
 
-        Assert.True(await app.WaitForExitAsync(ExitPatience));
-        Assert.Equal(1, app.ExitCode);
-        Assert.Contains("Configuration error: setting 'Gateway__SignerPrivateKey' is required", OneLine(app), StringComparison.Ordinal);
+        var error = Assert.Throws<SettingsException>(() => StartupValidation.Validate(provider));
+        Assert.Contains("setting 'Gateway__SignerPrivateKey' is required", error.Message, StringComparison.Ordinal);
+        Assert.True(provider.GetRequiredService<RuntimeSettings>().FunctionsWorker);
     }
 
     [Fact]

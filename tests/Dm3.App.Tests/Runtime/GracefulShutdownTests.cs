@@ -18,7 +18,7 @@ public sealed class GracefulShutdownTests
         var queues = TestStorage.Queues(http);
         var id = "stop-" + Guid.NewGuid().ToString("N");
         string queue;
-        await using (var app = new RuntimeAppFactory("stop", customHandler: false, new Dictionary<string, string?>
+        await using (var app = new RuntimeAppFactory("stop", new Dictionary<string, string?>
         {
             ["Queues__VisibilityTimeout"] = "00:01:00",
             ["Queues__ShutdownGrace"] = "00:00:01",

@@ -1,4 +1,3 @@
-using System.Net;
 using Dm3.App.Composition;
 using Dm3.App.Delivery;
 using Dm3.App.Diagnostics;
@@ -16,7 +15,8 @@ namespace Dm3.App.Tests.Runtime;
 /// <summary>
 /// A queue function declared <c>idempotent: true</c> in the catalog runs without the runtime's processed-id record
 /// (no Processed read or insert); every other queue function keeps it. The invoker is the one code path of both the
-/// host's invocation endpoints and the standalone pump; each path is also exercised end to end.
+/// worker's queue functions and the standalone pump; each path is also exercised end to end (the worker's in
+/// Functions/WorkerQueueFunctionTests).
 /// </summary>
 public sealed class IdempotentQueueFunctionTests
 {
@@ -86,7 +86,7 @@ public sealed class IdempotentQueueFunctionTests
         return (new FunctionInvoker(services.GetRequiredService<IServiceScopeFactory>(), processed, readiness, NullLogger<FunctionInvoker>.Instance), processed, handler);
     }
 
-    private static ReadOnlyMemory<byte> Body(string id) => HostPayloads.PipelineBody(id, "r");
+    private static ReadOnlyMemory<byte> Body(string id) => PipelineBodies.Json(id, "r");
 
     private static DeliveryContext Context(string function) => new(1, Guid.NewGuid().ToString(), function, Guid.NewGuid().ToString());
 
@@ -126,49 +126,10 @@ public sealed class IdempotentQueueFunctionTests
     }
 }
 
-/// <summary>The host's invocation endpoint honours the flag: DeliverEnvelope leaves no Processed row, DiagnosticsQueue does.</summary>
-public sealed class IdempotentInvocationEndpointTests : IAsyncLifetime
-{
-    private readonly RuntimeAppFactory _app = new("idi", customHandler: true);
-
-    public async Task InitializeAsync()
-    {
-        _ = _app.Server;
-        await _app.WaitForStorageAsync();
-    }
-
-    public async Task DisposeAsync() => await _app.DisposeAsync();
-
-    [Fact]
-    public async Task An_invocation_of_an_idempotent_function_leaves_no_processed_record_and_a_plain_one_does()
-    {
-        var deliverId = "idem-" + Guid.NewGuid().ToString("N");
-        var diagnosticId = "plain-" + Guid.NewGuid().ToString("N");
-        // A reference to an inbox row that does not exist: the handler completes without an effect.
-        var reference = "0x" + new string('a', 64) + "|0x" + new string('b', 40) + "|alice.eth";
-
-        for (var attempt = 1; attempt <= 2; attempt++)
-        {
-            var deliver = await _app.SendFromAsync(IPAddress.Loopback, "POST", "/" + DeliveryFeature.DeliverFunction,
-                HostPayloads.StorageQueue(DeliveryFeature.DeliverFunction, HostPayloads.PipelineBody(deliverId, reference, "envelope"), attempt), HostPayloads.Headers("inv-" + attempt));
-            var body = await InvocationEndpointTests.AssertHostReplyAsync(deliver, HttpStatusCode.OK);
-            Assert.DoesNotContain("already processed", body.GetProperty("Logs")[0].GetString(), StringComparison.Ordinal);
-        }
-
-        var diagnostic = await _app.SendFromAsync(IPAddress.Loopback, "POST", "/" + DiagnosticsFeature.QueueFunctionName,
-            HostPayloads.StorageQueue(DiagnosticsFeature.QueueFunctionName, HostPayloads.PipelineBody(diagnosticId, ""), 1), HostPayloads.Headers("inv-diag"));
-        await InvocationEndpointTests.AssertHostReplyAsync(diagnostic, HttpStatusCode.OK);
-
-        var processed = _app.Services.GetRequiredService<IProcessedMessages>();
-        Assert.False(await processed.IsCompletedAsync(DeliveryFeature.DeliverFunction, deliverId, CancellationToken.None));
-        Assert.True(await processed.IsCompletedAsync(DiagnosticsFeature.QueueFunctionName, diagnosticId, CancellationToken.None));
-    }
-}
-
 /// <summary>The standalone pump honours the flag too (DeliveryPipelineTests checks it at volume).</summary>
 public sealed class IdempotentPumpTests : IAsyncLifetime
 {
-    private readonly RuntimeAppFactory _app = new("idp", customHandler: false);
+    private readonly RuntimeAppFactory _app = new("idp");
 
     public async Task InitializeAsync()
     {

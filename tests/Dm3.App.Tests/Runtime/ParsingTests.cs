@@ -1,6 +1,5 @@
 using System.Text;
 using Dm3.App.Configuration;
-using Dm3.App.Invocation;
 using Dm3.App.Runtime;
 using FsCheck;
 using FsCheck.Fluent;
@@ -56,60 +55,6 @@ public sealed class CronScheduleTests
             var next = CronSchedule.Parse($"*/{step} * * * * *").GetNextOccurrence(after)!.Value;
             return next > after && next.Second % step == 0 && next - after <= TimeSpan.FromSeconds(step + 1) && next.Millisecond == 0;
         }).QuickCheckThrowOnFailure();
-}
-
-public sealed class InvocationPayloadTests
-{
-    [Fact]
-    public void Doubly_encoded_strings_and_string_counts_are_read_as_values()
-    {
-        var json = """{"Data":{"message":"eyJ2IjoxfQ=="},"Metadata":{"DequeueCount":"3","Id":"\"b9d1\"","sys":{"MethodName":"F","RandGuid":"g"}}}""";
-        Assert.True(InvocationPayload.TryParse(Encoding.UTF8.GetBytes(json), out var payload, out _));
-        Assert.Equal(3, payload.MetadataInt64("DequeueCount"));
-        Assert.Equal("b9d1", payload.MetadataString("Id"));
-        Assert.Equal("g", payload.SysString("RandGuid"));
-        Assert.True(payload.TryGetTriggerBytes("message", out var bytes, out _));
-        Assert.Equal("{\"v\":1}", Encoding.UTF8.GetString(bytes));
-    }
-
-    [Fact]
-    public void Keys_are_case_insensitive_and_numbers_may_be_numbers()
-    {
-        var json = """{"data":{"Message":"e30="},"metadata":{"deliveryCount":2,"messageId":"\"m\""}}""";
-        Assert.True(InvocationPayload.TryParse(Encoding.UTF8.GetBytes(json), out var payload, out _));
-        Assert.Equal(2, payload.MetadataInt64("DeliveryCount"));
-        Assert.Equal("m", payload.MetadataString("MessageId"));
-        Assert.True(payload.TryGetTriggerBytes("message", out var bytes, out _));
-        Assert.Equal("{}", Encoding.UTF8.GetString(bytes));
-    }
-
-    [Fact]
-    public void A_non_binary_string_trigger_is_unquoted_and_taken_as_text()
-    {
-        var json = """{"Data":{"message":"\"{\\\"id\\\":\\\"x\\\"}\""},"Metadata":{}}""";
-        Assert.True(InvocationPayload.TryParse(Encoding.UTF8.GetBytes(json), out var payload, out _));
-        Assert.True(payload.TryGetTriggerBytes("message", out var bytes, out _));
-        Assert.Equal("{\"id\":\"x\"}", Encoding.UTF8.GetString(bytes));
-    }
-
-    [Fact]
-    public void Base64_round_trips_arbitrary_bodies() =>
-        Prop.ForAll<byte[]>(body =>
-        {
-            var json = "{\"Data\":{\"message\":\"" + Convert.ToBase64String(body) + "\"}}";
-            return body.Length == 0 || (InvocationPayload.TryParse(Encoding.UTF8.GetBytes(json), out var p, out _)
-                && p.TryGetTriggerBytes("message", out var bytes, out _) && bytes.AsSpan().SequenceEqual(body));
-        }).QuickCheckThrowOnFailure();
-
-    [Theory]
-    [InlineData("[]", "not a JSON object")]
-    [InlineData("{\"Data\":\"x\"}", "no Data object")]
-    [InlineData("{", "not valid JSON")]
-    public void Malformed_envelopes_are_values_not_exceptions(string json, string expected)
-    {
-        Assert.False(InvocationPayload.TryParse(Encoding.UTF8.GetBytes(json), out _, out var error));
-        Assert.Contains(expected, error, StringComparison.Ordinal);
-    }
 }
 
 public sealed class PipelineMessageReaderTests

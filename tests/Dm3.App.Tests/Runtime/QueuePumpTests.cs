@@ -16,7 +16,7 @@ public sealed class QueuePumpTests : IAsyncLifetime
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
 
-    private readonly RuntimeAppFactory _app = new("pump", customHandler: false, new Dictionary<string, string?>
+    private readonly RuntimeAppFactory _app = new("pump", new Dictionary<string, string?>
     {
         ["Queues__MaxDequeueCount"] = "3",
         ["Diagnostics__TimerSchedule"] = "*/1 * * * * *",

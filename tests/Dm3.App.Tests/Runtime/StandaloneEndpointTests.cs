@@ -2,10 +2,9 @@ using System.Net;
 using System.Text.Json;
 using Dm3.App.Diagnostics;
 using Dm3.App.Functions;
-using Dm3.App.Invocation;
 using Dm3.App.Tests.Runtime.Support;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.AspNetCore.Routing.Template;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Dm3.App.Tests.Runtime;
@@ -13,7 +12,7 @@ namespace Dm3.App.Tests.Runtime;
 /// <summary>GET /, /health, OpenAPI and the route table of the standalone program (real pipeline, Azurite).</summary>
 public sealed class StandaloneEndpointTests : IAsyncLifetime
 {
-    private readonly RuntimeAppFactory _app = new("std", customHandler: false);
+    private readonly RuntimeAppFactory _app = new("std");
 
     public async Task InitializeAsync()
     {
@@ -65,31 +64,20 @@ public sealed class StandaloneEndpointTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Invocation_endpoints_are_absent_in_standalone_mode()
-    {
-        var context = await _app.SendFromAsync(IPAddress.Loopback, "POST", "/" + DiagnosticsFeature.QueueFunctionName,
-            HostPayloads.StorageQueue(DiagnosticsFeature.QueueFunctionName, HostPayloads.PipelineBody("absent-" + Guid.NewGuid().ToString("N"), ""), 1));
-
-        Assert.Equal(StatusCodes404, context.Response.StatusCode);
-        Assert.DoesNotContain(Endpoints(), e => e.Metadata.GetMetadata<InvocationEndpointMetadata>() is not null);
-    }
-
-    [Fact]
-    public void No_public_route_collides_with_a_function_name()
+    public void The_route_table_is_the_catalog_route_by_route()
     {
         var catalog = _app.Services.GetRequiredService<FunctionCatalog>();
-        var publicRoutes = Endpoints().Where(e => e.Metadata.GetMetadata<InvocationEndpointMetadata>() is null).ToList();
-        Assert.NotEmpty(publicRoutes);
-        foreach (var function in catalog.Functions)
-        {
-            var path = "/" + function.Name;
-            foreach (var endpoint in publicRoutes)
-            {
-                var matcher = new TemplateMatcher(TemplateParser.Parse(endpoint.RoutePattern.RawText ?? ""), new RouteValueDictionary());
-                Assert.False(matcher.TryMatch(path, new RouteValueDictionary()) || matcher.TryMatch(path.ToLowerInvariant(), new RouteValueDictionary()),
-                    $"Public route '{endpoint.RoutePattern.RawText}' would receive the host's invocation of function '{function.Name}'.");
-            }
-        }
+        var settings = _app.Services.GetRequiredService<Dm3.App.Configuration.RuntimeSettings>();
+        var expected = settings.ActiveFunctions.OfType<HttpFunction>()
+            .Select(f => $"{f.Name} {f.Method} {f.Route} {f.Cors}").Order(StringComparer.Ordinal).ToList();
+        var actual = Endpoints()
+            .Where(e => e.Metadata.GetMetadata<IEndpointNameMetadata>() is not null)
+            .Select(e => $"{e.Metadata.GetMetadata<IEndpointNameMetadata>()!.EndpointName} {e.Metadata.GetMetadata<IHttpMethodMetadata>()!.HttpMethods.Single()} "
+                + $"{e.RoutePattern.RawText!.TrimStart('/')} {e.Metadata.GetMetadata<Microsoft.AspNetCore.Cors.Infrastructure.IEnableCorsAttribute>()?.PolicyName}")
+            .Order(StringComparer.Ordinal).ToList();
+
+        Assert.Equal(expected, actual);
+        Assert.Contains(catalog.Functions, f => f is HttpFunction { Cors: not null });
     }
 
     [Fact]
@@ -97,7 +85,7 @@ public sealed class StandaloneEndpointTests : IAsyncLifetime
     {
         // A closed port: nothing listens on the discard port.
         var unreachable = TestStorage.ConnectionStringFor(new Uri("http://127.0.0.1:9/devstoreaccount1"), new Uri("http://127.0.0.1:9/devstoreaccount1"));
-        await using var app = new RuntimeAppFactory("bad", customHandler: false, new Dictionary<string, string?> { ["Storage__ConnectionString"] = unreachable });
+        await using var app = new RuntimeAppFactory("bad", new Dictionary<string, string?> { ["Storage__ConnectionString"] = unreachable });
         using var client = app.CreateClient();
 
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/")).StatusCode);
@@ -108,8 +96,6 @@ public sealed class StandaloneEndpointTests : IAsyncLifetime
         Assert.Equal("failed", root.GetProperty("checks").GetProperty("tables").GetProperty("status").GetString());
         Assert.Equal("failed", root.GetProperty("checks").GetProperty("queues").GetProperty("status").GetString());
     }
-
-    private const int StatusCodes404 = 404;
 
     private IEnumerable<RouteEndpoint> Endpoints() =>
         _app.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>();

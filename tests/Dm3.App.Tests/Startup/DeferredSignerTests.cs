@@ -29,11 +29,11 @@ public sealed class DeferredSignerAppTests : IAsyncLifetime
 
     private readonly byte[] _privateKey = NewKey();
     private readonly GatedKeyVault _keyVault = new();
-    private readonly RuntimeAppFactory _factory = new("sgn", customHandler: false, new Dictionary<string, string?>
+    private readonly RuntimeAppFactory _factory = new("sgn", new Dictionary<string, string?>
     {
         ["Gateway__SignerKeyId"] = Vault + "/keys/gateway",
     });
-    private WebApplicationFactory<Program> _app = null!;
+    private WebApplicationFactory<Dm3.Host.Program> _app = null!;
 
     public Task InitializeAsync()
     {

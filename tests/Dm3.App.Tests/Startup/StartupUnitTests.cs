@@ -143,7 +143,7 @@ public sealed class LogLevelDefaultsTests
     [Fact]
     public async Task The_program_does_not_log_each_request_at_information()
     {
-        await using var app = new Runtime.Support.RuntimeAppFactory("log", customHandler: false);
+        await using var app = new Runtime.Support.RuntimeAppFactory("log");
         var loggers = app.Services.GetRequiredService<ILoggerFactory>();
         Assert.False(loggers.CreateLogger(RequestLog).IsEnabled(LogLevel.Information));
         Assert.True(loggers.CreateLogger("Dm3.App.Ccip").IsEnabled(LogLevel.Information));
@@ -183,47 +183,5 @@ public sealed class LogLevelDefaultsTests
         public ILogger CreateLogger(string category) => services.GetRequiredService<ILoggerFactory>().CreateLogger(category);
 
         public void Dispose() => services.Dispose();
-    }
-}
-
-public sealed class ServerBindingTests
-{
-    [Fact]
-    public void The_host_port_is_bound_on_loopback_when_no_address_is_configured()
-    {
-        Assert.Equal("http://127.0.0.1:40123", Urls(["--FUNCTIONS_CUSTOMHANDLER_PORT=40123"]));
-    }
-
-    [Theory]
-    [InlineData("--urls=http://127.0.0.1:5055")]
-    [InlineData("--http_ports=5056")]
-    [InlineData("--Kestrel:Endpoints:main:Url=http://127.0.0.1:5057")]
-    public void Configured_addresses_win_over_the_host_port(string setting)
-    {
-        var urls = Urls(["--FUNCTIONS_CUSTOMHANDLER_PORT=40123", setting]);
-        Assert.DoesNotContain("40123", urls ?? "", StringComparison.Ordinal);
-    }
-
-    [Theory]
-    [InlineData("0")]
-    [InlineData("70000")]
-    [InlineData("http")]
-    public void An_invalid_host_port_binds_nothing_here(string port)
-    {
-        Assert.Null(Urls([$"--FUNCTIONS_CUSTOMHANDLER_PORT={port}"]));
-    }
-
-    [Fact]
-    public void Without_the_host_port_nothing_is_bound_here()
-    {
-        Assert.Null(Urls([]));
-    }
-
-    private static string? Urls(string[] args)
-    {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args });
-        ServerBinding.Configure(builder);
-        var urls = builder.WebHost.GetSetting(WebHostDefaults.ServerUrlsKey);
-        return string.IsNullOrEmpty(urls) ? null : urls;
     }
 }

@@ -82,7 +82,7 @@ internal sealed class DeliverySuite : BenchSuite
             ["Storage__ConnectionString"] = azurite.ConnectionString(proxy.Endpoint),
             ["Storage__QueuePrefix"] = "count-",
         }, cancellationToken);
-        Console.WriteLine($"  ours: {BackendProcess.AppDll(root)} (standalone, pid {ours.ProcessId}); counted twin pid {counted.ProcessId}; Azurite in memory (pid {azurite.ProcessId})");
+        Console.WriteLine($"  ours: {BackendProcess.HostDll(root)} (standalone, pid {ours.ProcessId}); counted twin pid {counted.ProcessId}; Azurite in memory (pid {azurite.ProcessId})");
 
         using var http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(10), MaxConnectionsPerServer = 64 }) { Timeout = TimeSpan.FromSeconds(60) };
         var users = await RegisterUsersAsync(http, ours.Url, 8, cancellationToken);

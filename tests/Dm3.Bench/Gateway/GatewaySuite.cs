@@ -72,7 +72,7 @@ internal sealed class GatewaySuite : BenchSuite
         };
         await using var ours = await BackendProcess.StartStandaloneAsync(root, With(common, "Storage__ConnectionString", azurite.ConnectionString()), cancellationToken);
         await using var counted = await BackendProcess.StartStandaloneAsync(root, With(common, "Storage__ConnectionString", azurite.ConnectionString(proxy.Endpoint)), cancellationToken);
-        Console.WriteLine($"  ours: {BackendProcess.AppDll(root)} (standalone, pid {ours.ProcessId}); Azurite in memory (pid {azurite.ProcessId})");
+        Console.WriteLine($"  ours: {BackendProcess.HostDll(root)} (standalone, pid {ours.ProcessId}); Azurite in memory (pid {azurite.ProcessId})");
 
         var records = await ClaimNamesAsync(ours.Url, nameCount, cancellationToken);
         Console.WriteLine($"  claimed {records.Count} names through POST /resolver/profile/address");

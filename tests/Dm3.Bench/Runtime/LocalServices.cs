@@ -107,7 +107,7 @@ internal sealed class LocalAzurite : IAsyncDisposable
     }
 }
 
-/// <summary>Our backend (functions/Dm3.App) as a separate process, standalone or as a custom handler.</summary>
+/// <summary>Our backend (functions/Dm3.Host, the standalone host) as a separate process.</summary>
 internal sealed class BackendProcess : IAsyncDisposable
 {
     private readonly ServiceProcess _process;
@@ -127,18 +127,18 @@ internal sealed class BackendProcess : IAsyncDisposable
     public string Output => _process.Output;
 
     /// <summary>
-    /// The built Dm3.App.dll to run: DM3_APP_DLL, else functions/Dm3.App/bin/&lt;configuration of this bench build&gt;/net10.0
+    /// The built Dm3.Host.dll to run: DM3_HOST_DLL, else functions/Dm3.Host/bin/&lt;configuration of this bench build&gt;/net10.0
     /// (scripts/bench.sh builds Release, which builds the app in Release too).
     /// </summary>
-    public static string AppDll(string repositoryRoot)
+    public static string HostDll(string repositoryRoot)
     {
-        if (Environment.GetEnvironmentVariable("DM3_APP_DLL") is { Length: > 0 } fromEnvironment)
+        if (Environment.GetEnvironmentVariable("DM3_HOST_DLL") is { Length: > 0 } fromEnvironment)
         {
             return fromEnvironment;
         }
 
         var configuration = typeof(BackendProcess).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Release";
-        var dll = Path.Combine(repositoryRoot, "functions", "Dm3.App", "bin", configuration, "net10.0", "Dm3.App.dll");
+        var dll = Path.Combine(repositoryRoot, "functions", "Dm3.Host", "bin", configuration, "net10.0", "Dm3.Host.dll");
         if (!File.Exists(dll))
         {
             throw new InvalidOperationException($"{dll} is missing: build first (scripts/bench.sh builds Release).");
@@ -170,7 +170,7 @@ internal sealed class BackendProcess : IAsyncDisposable
     }
 
     /// <summary>
-    /// Starts `dotnet Dm3.App.dll` standalone on a free port with <paramref name="settings"/> (environment form) and waits for
+    /// Starts `dotnet Dm3.Host.dll` on a free port with <paramref name="settings"/> (environment form) and waits for
     /// GET /health = 200. Request logging is at Warning (as a deployment would configure it), dev keys off.
     /// </summary>
     public static async Task<BackendProcess> StartStandaloneAsync(string repositoryRoot, IReadOnlyDictionary<string, string> settings, CancellationToken cancellationToken)
@@ -190,7 +190,7 @@ internal sealed class BackendProcess : IAsyncDisposable
         }
 
         var workDirectory = Directory.CreateTempSubdirectory("dm3-bench-backend-").FullName;
-        var process = ServiceProcess.Start("backend", "dotnet", [AppDll(repositoryRoot)], environment, workDirectory);
+        var process = ServiceProcess.Start("backend", "dotnet", [HostDll(repositoryRoot)], environment, workDirectory);
         var backend = new BackendProcess(process, workDirectory, url);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         try

@@ -12,34 +12,27 @@ using Dm3.Protocol.Encoding;
 namespace Dm3.Bench.Runtime;
 
 /// <summary>
-/// `bench runtime`: cold start of the published custom handler to its first 200 (target &lt; 500 ms), standalone queue
-/// pump throughput on Azurite (diagnostic messages, end to end), and Table point reads/s and inserts/s through
-/// <see cref="TableServiceStore"/> at concurrency 1 and 16.
+/// `bench runtime`: cold start of the standalone host to its first 200 (target &lt; 500 ms), standalone queue pump
+/// throughput on Azurite (diagnostic messages, end to end), and Table point reads/s and inserts/s through
+/// <see cref="TableServiceStore"/> at concurrency 1 and 16. The Functions worker's cold start is not measured here:
+/// it needs the Functions host, which cannot be obtained on this machine.
 /// </summary>
 internal sealed class RuntimeSuite : BenchSuite
 {
     private const double ColdStartTargetMs = 500;
-    private const string DefaultPackage = ".artifacts/publish/package";
-
-    private readonly Option<string?> _package = SuiteOptions.Create<string?>("--package", $"Published package to cold-start (default {DefaultPackage}; published into .artifacts/bench/publish when absent).", null);
-    private readonly Option<bool> _publish = SuiteOptions.Create("--publish", "Run scripts/publish.sh (into .artifacts/bench/publish) even when a package exists.", false);
-    private readonly Option<bool> _readyToRun = SuiteOptions.Create("--ready-to-run", "With --publish: publish ReadyToRun.", false);
     private readonly Option<int> _coldRuns = SuiteOptions.Create("--cold-runs", "Cold starts measured (median reported).", 5);
     private readonly Option<int> _messages = SuiteOptions.Create("--messages", "Diagnostic messages for the pump throughput.", 1000);
     private readonly Option<double> _tableSeconds = SuiteOptions.Create("--table-seconds", "Seconds per Table operation and concurrency.", 2.0);
 
     public override string Name => "runtime";
 
-    public override string Description => "Cold start of the published handler, standalone queue pump throughput, Table point reads/s and inserts/s through the adapter.";
+    public override string Description => "Cold start of the standalone host, its queue pump throughput, Table point reads/s and inserts/s through the adapter.";
 
     public override int Order => 30;
 
     public override void AddOptions(Command command)
     {
         ArgumentNullException.ThrowIfNull(command);
-        command.Options.Add(_package);
-        command.Options.Add(_publish);
-        command.Options.Add(_readyToRun);
         command.Options.Add(_coldRuns);
         command.Options.Add(_messages);
         command.Options.Add(_tableSeconds);
@@ -49,7 +42,7 @@ internal sealed class RuntimeSuite : BenchSuite
     {
         ArgumentNullException.ThrowIfNull(settings);
         var root = settings.RepositoryRoot;
-        Console.WriteLine("bench runtime: cold start of the published handler, queue pump throughput, Table operations through TableServiceStore (Azurite in memory).");
+        Console.WriteLine("bench runtime: cold start of the standalone host, queue pump throughput, Table operations through TableServiceStore (Azurite in memory).");
         Console.WriteLine("  " + BenchMachine.Describe());
 
         await using var azurite = await LocalAzurite.StartAsync(root, cancellationToken);
@@ -75,12 +68,9 @@ internal sealed class RuntimeSuite : BenchSuite
 
     private async Task<Section> ColdStartAsync(string root, LocalAzurite azurite, ParseResult parseResult, CancellationToken cancellationToken)
     {
-        var package = await FindOrPublishPackageAsync(root, parseResult, cancellationToken);
-        var executable = Path.Combine(package, "Dm3.App");
-        var built = File.GetLastWriteTimeUtc(executable);
-        var r2r = IsReadyToRun(Path.Combine(package, "Dm3.App.dll"));
-        Console.WriteLine($"  cold start: {executable} (written {built:yyyy-MM-dd HH:mm} UTC, {(r2r ? "ReadyToRun" : "JIT")}), started as the Functions host does: "
-            + "FUNCTIONS_CUSTOMHANDLER_PORT set, host.json customHandler arguments with %NAME% expanded, working directory = package, "
+        var dll = BackendProcess.HostDll(root);
+        var r2r = IsReadyToRun(dll);
+        Console.WriteLine($"  cold start: dotnet {dll} (written {File.GetLastWriteTimeUtc(dll):yyyy-MM-dd HH:mm} UTC, {(r2r ? "ReadyToRun" : "JIT")}), "
             + "app settings as environment; GET / polled every 25 ms.");
 
         var runs = Math.Max(1, parseResult.ValueOrDefault(_coldRuns, 5));
@@ -95,8 +85,8 @@ internal sealed class RuntimeSuite : BenchSuite
             var port = BenchMachine.FreePort();
             var environment = new Dictionary<string, string>(BackendProcess.TestKeys())
             {
-                ["FUNCTIONS_CUSTOMHANDLER_PORT"] = port.ToString(CultureInfo.InvariantCulture),
-                ["FUNCTIONS_WORKER_RUNTIME"] = "custom",
+                ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
+                ["DevKeys__Enabled"] = "false",
                 ["Storage__ConnectionString"] = azurite.ConnectionString(),
                 ["Messaging__Transport"] = "storageQueues",
                 ["Gateway__SignerPrivateKey"] = Hex.Encode(BackendProcess.RandomSecp256k1Key()),
@@ -106,15 +96,14 @@ internal sealed class RuntimeSuite : BenchSuite
                 ["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information", // "Now listening on" marks Kestrel's start
             };
             var url = new Uri($"http://127.0.0.1:{port}/");
-            var arguments = HostArguments(package, environment);
             var stopwatch = Stopwatch.StartNew();
-            await using var process = ServiceProcess.Start("published handler", executable, arguments, environment, package, watchFor: "Now listening on");
+            await using var process = ServiceProcess.Start("standalone host", "dotnet", [dll], environment, Path.GetDirectoryName(dll)!, watchFor: "Now listening on");
             double? elapsed = null;
             while (stopwatch.Elapsed < TimeSpan.FromSeconds(30))
             {
                 if (process.HasExited)
                 {
-                    throw new InvalidOperationException($"the published handler exited during start-up:\n{ServiceProcess.Tail(process.Output, 3000)}");
+                    throw new InvalidOperationException($"the standalone host exited during start-up:\n{ServiceProcess.Tail(process.Output, 3000)}");
                 }
 
                 try
@@ -140,7 +129,7 @@ internal sealed class RuntimeSuite : BenchSuite
 
             if (elapsed is null)
             {
-                throw new TimeoutException($"the published handler did not answer GET / with 200 within 30 s:\n{ServiceProcess.Tail(process.Output, 3000)}");
+                throw new TimeoutException($"the standalone host did not answer GET / with 200 within 30 s:\n{ServiceProcess.Tail(process.Output, 3000)}");
             }
 
             var listening = process.WatchedLine.IsCompletedSuccessfully ? process.WatchedLine.Result.TotalMilliseconds : (double?)null;
@@ -155,80 +144,18 @@ internal sealed class RuntimeSuite : BenchSuite
         var sorted = times.Order().ToList();
         var median = Median(sorted)!.Value;
         var listeningSorted = listeningTimes.Order().ToList();
-        var table = TextTable.Render(["cold start (custom-handler mode)", "runs", "median ms", "min ms", "max ms", "first run ms", "target"],
+        var table = TextTable.Render(["cold start (standalone host)", "runs", "median ms", "min ms", "max ms", "first run ms", "target"],
         [
-            [$"published {(r2r ? "ReadyToRun" : "JIT")} package: process start -> first 200 on GET /", times.Count.ToString(CultureInfo.InvariantCulture),
+            [$"{(r2r ? "ReadyToRun" : "JIT")} build: process start -> first 200 on GET /", times.Count.ToString(CultureInfo.InvariantCulture),
                 BenchMachine.Ms(median), BenchMachine.Ms(sorted[0]), BenchMachine.Ms(sorted[^1]), BenchMachine.Ms(times[0]), "< 500 ms"],
             ["  of which: process start -> Kestrel listening", listeningTimes.Count.ToString(CultureInfo.InvariantCulture),
                 BenchMachine.Ms(Median(listeningSorted)), BenchMachine.Ms(listeningSorted.Count > 0 ? listeningSorted[0] : null),
                 BenchMachine.Ms(listeningSorted.Count > 0 ? listeningSorted[^1] : null), BenchMachine.Ms(listeningTimes.Count > 0 ? listeningTimes[0] : null), ""],
         ]);
         var notes = $"  target cold start < {ColdStartTargetMs:0} ms (median): {(median < ColdStartTargetMs ? "met" : "NOT met")}; "
-            + "measured from process start (the package files are in the page cache after the first run; the Functions host adds its own start-up before it).";
+            + "measured from process start (the files are in the page cache after the first run). The Functions worker's cold start "
+            + "(custom-handler row before) is not measured: the Functions host cannot be obtained here.";
         return new Section(table, notes);
-    }
-
-    /// <summary>
-    /// The arguments the Functions host passes: host.json customHandler.description.arguments, each %NAME% replaced from
-    /// the environment given to the child and an unresolved %NAME% removed (functions-custom-handler.md).
-    /// </summary>
-    private static List<string> HostArguments(string package, IReadOnlyDictionary<string, string> environment)
-    {
-        var hostJson = Path.Combine(package, "host.json");
-        if (!File.Exists(hostJson))
-        {
-            return [];
-        }
-
-        var arguments = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(hostJson))?["customHandler"]?["description"]?["arguments"] as System.Text.Json.Nodes.JsonArray;
-        return arguments?.Select(a => System.Text.RegularExpressions.Regex.Replace(a?.ToString() ?? "", "%([^%]+)%",
-            m => environment.TryGetValue(m.Groups[1].Value, out var value) ? value : Environment.GetEnvironmentVariable(m.Groups[1].Value) ?? "")).ToList() ?? [];
-    }
-
-    private async Task<string> FindOrPublishPackageAsync(string root, ParseResult parseResult, CancellationToken cancellationToken)
-    {
-        if (parseResult.ValueOrDefault(_package, null) is { Length: > 0 } given)
-        {
-            return Path.GetFullPath(given, root);
-        }
-
-        var publish = parseResult.ValueOrDefault(_publish, false);
-        var defaultPackage = Path.Combine(root, DefaultPackage);
-        if (!publish && File.Exists(Path.Combine(defaultPackage, "Dm3.App")))
-        {
-            return defaultPackage;
-        }
-
-        var readyToRun = parseResult.ValueOrDefault(_readyToRun, false);
-        var output = Path.Combine(root, ".artifacts", "bench", readyToRun ? "publish-r2r" : "publish");
-        var ownPackage = Path.Combine(output, "package");
-        if (!publish && File.Exists(Path.Combine(ownPackage, "Dm3.App")))
-        {
-            return ownPackage;
-        }
-
-        Console.WriteLine($"  publishing with scripts/publish.sh --transport storageQueues --out {Path.GetRelativePath(root, output)}{(readyToRun ? " --ready-to-run" : "")} (takes a while)");
-        var start = new ProcessStartInfo("bash") { WorkingDirectory = root, UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in new[] { Path.Combine(root, "scripts", "publish.sh"), "--transport", "storageQueues", "--out", output })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        if (readyToRun)
-        {
-            start.ArgumentList.Add("--ready-to-run");
-        }
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("bash did not start");
-        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
-        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
-        await process.WaitForExitAsync(cancellationToken);
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"scripts/publish.sh failed ({process.ExitCode}):\n{ServiceProcess.Tail(await stdout + await stderr, 3000)}");
-        }
-
-        return ownPackage;
     }
 
     /// <summary>Whether the assembly carries ReadyToRun code (a ManagedNativeHeader in its CLI header).</summary>

@@ -77,7 +77,7 @@ internal sealed class ServiceProcess : IAsyncDisposable
         foreach (var key in start.Environment.Keys.ToList())
         {
             if (key.Contains("__", StringComparison.Ordinal) || key.StartsWith("ASPNETCORE_", StringComparison.Ordinal)
-                || key is "DM3_LOCAL_SETTINGS" or "FUNCTIONS_CUSTOMHANDLER_PORT" or "DOTNET_ENVIRONMENT")
+                || key is "DM3_LOCAL_SETTINGS" or "DOTNET_ENVIRONMENT")
             {
                 start.Environment.Remove(key);
             }

@@ -11,7 +11,8 @@ public sealed class DependencyDirectionTests
     private static readonly Assembly Protocol = typeof(Dm3.Protocol.ProtocolError).Assembly;
     private static readonly Assembly Backend = typeof(Dm3.Backend.Storage.ITableStore).Assembly;
     private static readonly Assembly Adapters = typeof(Dm3.Adapters.Queues.IStorageQueueClient).Assembly;
-    private static readonly Assembly App = typeof(Program).Assembly;
+    private static readonly Assembly App = typeof(Dm3.App.Composition.Features).Assembly;
+    private static readonly Assembly Host = typeof(Dm3.Host.Program).Assembly;
 
     private static string[] References(Assembly assembly) =>
         assembly.GetReferencedAssemblies().Select(a => a.Name!).OrderBy(n => n, StringComparer.Ordinal).ToArray();
@@ -49,9 +50,19 @@ public sealed class DependencyDirectionTests
     }
 
     [Fact]
+    public void The_shared_app_knows_neither_host()
+    {
+        // Dm3.App is what both hosts run: the Functions worker SDK stays in Dm3.Functions, Kestrel hosting in Dm3.Host.
+        var refs = References(App);
+        Assert.DoesNotContain(refs, r => r.StartsWith("Microsoft.Azure.Functions", StringComparison.Ordinal));
+        Assert.DoesNotContain(refs, r => r is "Dm3.Host" or "Dm3.Functions");
+        Assert.Contains("Dm3.App", References(Host));
+    }
+
+    [Fact]
     public void No_namespace_segment_is_named_Azure()
     {
-        var offenders = new[] { Protocol, Backend, Adapters, App }
+        var offenders = new[] { Protocol, Backend, Adapters, App, Host }
             .SelectMany(a => a.GetTypes())
             .Select(t => t.Namespace)
             .Where(ns => ns is not null && ns.Split('.').Contains("Azure"))

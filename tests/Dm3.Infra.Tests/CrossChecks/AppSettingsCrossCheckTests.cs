@@ -1,4 +1,5 @@
 using Dm3.App.Composition;
+using Dm3.App.Configuration;
 using Dm3.App.Functions;
 using Dm3.Backend.Ccip;
 using Dm3.Backend.Signing;
@@ -22,7 +23,7 @@ public sealed class AppSettingsCrossCheckTests
         var names = new SortedSet<string>(StringComparer.Ordinal);
         names.UnionWith(ProgramSettings.Read(SampleValues()).Names);
         names.UnionWith(ProgramSettings.Read(SampleValues(("Diagnostics__EnableTestFunctions", "true"))).Names);
-        names.UnionWith(ProgramSettings.Read(AzureValues(), NeedsKeyVaultAtConstruction).Names);
+        names.UnionWith(ProgramSettings.Read(AzureValues(), NeedsKeyVaultAtConstruction, HostModel.FunctionsWorker).Names);
         return names;
     });
 
@@ -75,11 +76,11 @@ public sealed class AppSettingsCrossCheckTests
     }
 
     [Fact]
-    public void Bicep_app_settings_start_the_program_behind_the_functions_host()
+    public void Bicep_app_settings_start_the_functions_worker()
     {
         // Values as Azure resolves them (Key Vault references → the secrets ensure-secrets.sh generates); the
         // program's start-up validation passes and no service misses a setting on first use.
-        var read = ProgramSettings.Read(AzureValues(), NeedsKeyVaultAtConstruction);
+        var read = ProgramSettings.Read(AzureValues(), NeedsKeyVaultAtConstruction, HostModel.FunctionsWorker);
         Assert.Empty(read.ServiceErrors.Select(e => e.Message));
         Assert.Contains("Messaging__Transport", read.Names);
     }
@@ -147,7 +148,6 @@ public sealed class AppSettingsCrossCheckTests
         {
             values[setting] = secrets[variable];
         }
-        values["FUNCTIONS_CUSTOMHANDLER_PORT"] = "40123";
         return values;
     }
 

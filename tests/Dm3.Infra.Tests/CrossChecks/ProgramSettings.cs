@@ -9,15 +9,15 @@ namespace Dm3.Infra.Tests.CrossChecks;
 internal sealed record ProgramRead(IReadOnlySet<string> Names, IReadOnlyList<SettingsException> ServiceErrors);
 
 /// <summary>
-/// Runs the program's own settings code over a set of app settings, the way <c>AppHost.Build</c> does: the composition
-/// root (<c>AddDm3(Features.All)</c>), <c>RuntimeSettings.Read</c>, <c>KeyMaterial.Read</c> and every feature's
-/// <c>ValidateSettings</c>; then it resolves every registered service, because features read some settings lazily in
+/// Runs the program's own settings code over a set of app settings, the way both hosts do: the composition root
+/// (<c>AddDm3(Features.All, …, host)</c>) and <see cref="StartupValidation"/> (runtime settings, keys, every feature's
+/// <c>ValidateSettings</c>); then it resolves every registered service, because features read some settings lazily in
 /// their factories (apps, gateway options, the delivery-service profile, the Key Vault clients). Start-up errors
 /// throw; a service that needs a setting that is absent reports its <see cref="SettingsException"/> in the result.
 /// </summary>
 internal static class ProgramSettings
 {
-    public static ProgramRead Read(IReadOnlyDictionary<string, string?> appSettings, Func<Type, bool>? skipService = null)
+    public static ProgramRead Read(IReadOnlyDictionary<string, string?> appSettings, Func<Type, bool>? skipService = null, HostModel host = HostModel.Standalone)
     {
         var contentRoot = Directory.CreateTempSubdirectory("dm3-crosscheck-");
         try
@@ -27,18 +27,12 @@ internal static class ProgramSettings
             var services = new ServiceCollection();
             services.AddSingleton<IConfiguration>(configuration);
             services.AddLogging();
-            services.AddDm3(Features.All, contentRoot.FullName);
+            services.AddDm3(Features.All, contentRoot.FullName, host);
 
             var errors = new List<SettingsException>();
             using (var provider = services.BuildServiceProvider())
             {
-                var runtime = provider.GetRequiredService<RuntimeSettings>();
-                provider.GetRequiredService<KeyMaterial>();
-                var reader = provider.GetRequiredService<SettingsReader>();
-                foreach (var feature in Features.All)
-                {
-                    feature.ValidateSettings(reader, runtime);
-                }
+                StartupValidation.Validate(provider);
 
                 using var scope = provider.CreateScope();
                 var types = services.Select(d => d.ServiceType)

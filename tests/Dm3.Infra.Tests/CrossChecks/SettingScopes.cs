@@ -11,7 +11,6 @@ internal static class SettingScopes
     public static readonly IReadOnlyDictionary<string, string> NotSetInAzure = new Dictionary<string, string>(StringComparer.Ordinal)
     {
         // Set by the Functions host itself when it starts the custom handler.
-        ["FUNCTIONS_CUSTOMHANDLER_PORT"] = "set by the Functions host; its presence selects custom-handler mode",
 
         // Local-only: standalone mode, Azurite, tests.
         ["Storage__ConnectionString"] = "local only: SharedKey (Azurite); the Azure account has shared keys disabled",
@@ -81,7 +80,7 @@ internal static class SettingScopes
     /// <summary>Sample-only names read by Azure Functions Core Tools (func start), neither by the program nor written by the Bicep.</summary>
     public static readonly IReadOnlyDictionary<string, string> CoreToolsOnly = new Dictionary<string, string>(StringComparer.Ordinal)
     {
-        ["FUNCTIONS_WORKER_RUNTIME"] = "Core Tools needs it locally; on Flex the runtime is functionAppConfig.runtime (decisions §4)",
+        ["FUNCTIONS_WORKER_RUNTIME"] = "Core Tools needs it locally; on Flex the runtime is functionAppConfig.runtime dotnet-isolated 10.0 (decisions §30)",
         ["AzureWebJobsStorage"] = "Core Tools host storage on Azurite; Azure uses AzureWebJobsStorage__* with the identity",
     };
 

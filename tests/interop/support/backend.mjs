@@ -1,4 +1,4 @@
-// Starts our backend (functions/Dm3.App, built by `dotnet build`) standalone on a free port, configured only through
+// Starts our backend (functions/Dm3.Host, built by `dotnet build`) standalone on a free port, configured only through
 // environment variables, and waits for GET /health. Reusable by any interop test (resolver, gateway, delivery service).
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -41,7 +41,7 @@ export function testKeys() {
  * @returns {Promise<{ url: string, port: number, health: object, logs: () => string, stop: () => Promise<void> }>}
  */
 export async function startBackend(env = {}) {
-  const dll = process.env.DM3_APP_DLL ?? path.join(ROOT, 'functions', 'Dm3.App', 'bin', 'Debug', 'net10.0', 'Dm3.App.dll');
+  const dll = process.env.DM3_HOST_DLL ?? path.join(ROOT, 'functions', 'Dm3.Host', 'bin', 'Debug', 'net10.0', 'Dm3.Host.dll');
   if (!existsSync(dll)) throw new Error(`${dll} is missing: run dotnet build first`);
   // A caller that must know the URL before start-up (e.g. to put it into a contract) passes ASPNETCORE_URLS itself.
   const url = env.ASPNETCORE_URLS ?? `http://127.0.0.1:${await freePort()}`;

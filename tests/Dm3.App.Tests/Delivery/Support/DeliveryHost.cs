@@ -29,7 +29,7 @@ public sealed class TestClock : TimeProvider
 /// mode, with its own table and queue prefixes, fixed DS keys, one app <c>myapp.eth</c>, timers off (tests run the sweeper
 /// directly) and a shared <see cref="TestClock"/>. The queue pump runs only when asked for.
 /// </summary>
-internal sealed class DeliveryHost : WebApplicationFactory<Program>
+internal sealed class DeliveryHost : WebApplicationFactory<Dm3.Host.Program>
 {
     public const string Parent = "myapp.eth";
     public const string DsName = "ds." + Parent;

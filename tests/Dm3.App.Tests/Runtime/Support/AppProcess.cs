@@ -5,7 +5,7 @@ using System.Net.Sockets;
 
 namespace Dm3.App.Tests.Runtime.Support;
 
-/// <summary>The built program as a real child process (<c>dotnet Dm3.App.dll</c>), with its output captured.</summary>
+/// <summary>The built program as a real child process (<c>dotnet Dm3.Host.dll</c>), with its output captured.</summary>
 internal sealed class AppProcess : IAsyncDisposable
 {
     private readonly Process _process;

@@ -9,17 +9,17 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Dm3.App.Tests.Runtime.Support;
 
 /// <summary>
-/// The real program (WebApplicationFactory&lt;Program&gt;) with settings given in app-setting form. Every instance
+/// The standalone host (WebApplicationFactory&lt;Dm3.Host.Program&gt;) with settings given in app-setting form. Every instance
 /// gets its own table and queue prefixes and dev-keys file, so test classes never share storage.
 /// </summary>
-internal sealed class RuntimeAppFactory : WebApplicationFactory<Program>
+internal sealed class RuntimeAppFactory : WebApplicationFactory<Dm3.Host.Program>
 {
     private readonly Dictionary<string, string?> _settings;
 
-    public RuntimeAppFactory(string tag, bool customHandler, IDictionary<string, string?>? overrides = null)
+    public RuntimeAppFactory(string tag, IDictionary<string, string?>? overrides = null)
     {
         TablePrefix = TestStorage.NewTablePrefix(tag);
-        QueuePrefix = customHandler ? "" : TestStorage.NewQueuePrefix(tag);
+        QueuePrefix = TestStorage.NewQueuePrefix(tag);
         DevKeysPath = Path.Combine(Path.GetTempPath(), "dm3-runtime-tests", TablePrefix, "dev-keys.json");
         _settings = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
         {
@@ -34,13 +34,8 @@ internal sealed class RuntimeAppFactory : WebApplicationFactory<Program>
             ["Queues__RetryDelay"] = "00:00:00",
             ["Queues__MaxPollingInterval"] = "00:00:00.2",
             ["Queues__ShutdownGrace"] = "00:00:02",
-            // In custom-handler mode the diagnostic queue name must be unique per class (no prefix behind the host).
-            ["DiagnosticsQueue"] = customHandler ? "diag-" + TablePrefix.ToLowerInvariant() : "diagnostics",
+            ["DiagnosticsQueue"] = "diagnostics",
         };
-        if (customHandler)
-        {
-            _settings[RuntimeSettings.CustomHandlerPortSetting] = "7071";
-        }
         foreach (var (key, value) in TestDefaults.FeatureSettings)
         {
             _settings.TryAdd(key, value);
@@ -66,28 +61,6 @@ internal sealed class RuntimeAppFactory : WebApplicationFactory<Program>
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await Services.GetRequiredService<StorageReadiness>().WaitAsync(timeout.Token);
     }
-
-    /// <summary>Sends a request through the test server with a chosen remote address (the invocation endpoints check it).</summary>
-    public Task<HttpContext> SendFromAsync(System.Net.IPAddress? remote, string method, string path, byte[]? body, IDictionary<string, string>? headers = null) =>
-        Server.SendAsync(context =>
-        {
-            context.Connection.RemoteIpAddress = remote;
-            context.Request.Method = method;
-            context.Request.Path = path;
-            if (headers is not null)
-            {
-                foreach (var (k, v) in headers)
-                {
-                    context.Request.Headers[k] = v;
-                }
-            }
-            if (body is not null)
-            {
-                context.Request.ContentType = "application/json; charset=utf-8";
-                context.Request.Body = new MemoryStream(body);
-                context.Request.ContentLength = body.Length;
-            }
-        });
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {

@@ -11,31 +11,19 @@ using Microsoft.Extensions.Configuration;
 namespace Dm3.Infra.Tests.CrossChecks;
 
 /// <summary>
-/// The function.json files of the package (written from the program's catalog exactly as <c>Dm3.App functions-json</c>
-/// does for scripts/publish.sh, without the diagnostic functions) and host.json against the resources and app
-/// settings of the Bicep.
+/// The worker's published functions.metadata (<c>./dev publish</c>) and host.json against the resources and app settings
+/// of the Bicep.
 /// </summary>
-public sealed partial class FunctionJsonCrossCheckTests : IDisposable
+public sealed partial class FunctionMetadataCrossCheckTests
 {
-    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("dm3-functionjson-");
-
     private static readonly IReadOnlyList<AppSetting> s_bicep = BicepAppSettings.Load();
 
-    public void Dispose() => _dir.Delete(recursive: true);
-
-    private List<(string Function, string Text, JsonObject Trigger)> Package(FunctionTransport transport)
-    {
-        var output = Path.Combine(_dir.FullName, transport.ToString());
-        var functions = Features.BuildCatalog().Active(_ => false);
-        var written = FunctionJsonWriter.WriteAll(functions, transport, output);
-        Assert.Equal(functions.Count, written.Count);
-        return written.Select(path =>
+    private static List<(string Function, string Text, JsonObject Trigger)> Package() =>
+        Publish.WorkerPackage.Functions().Select(f =>
         {
-            var text = File.ReadAllText(path);
-            var trigger = JsonNode.Parse(text)!["bindings"]!.AsArray()[0]!.AsObject();
-            return (Path.GetFileName(Path.GetDirectoryName(path)!), text, trigger);
+            var trigger = JsonNode.Parse(Publish.WorkerPackage.Trigger(f).GetRawText())!.AsObject();
+            return (f.GetProperty("name").GetString()!, trigger.ToJsonString(), trigger);
         }).ToList();
-    }
 
     private static string SettingOf(string percentReference)
     {
@@ -44,15 +32,14 @@ public sealed partial class FunctionJsonCrossCheckTests : IDisposable
         return m.Groups[1].Value;
     }
 
-    [Theory]
-    [InlineData(FunctionTransport.StorageQueues)]
-    public void Every_percent_setting_of_function_json_is_a_bicep_app_setting(FunctionTransport transport)
+    [Fact]
+    public void Every_percent_setting_of_the_function_metadata_is_a_bicep_app_setting()
     {
         // The host refuses to index a function whose %Setting% is not an app setting.
-        var referenced = Package(transport).SelectMany(f => PercentSetting().Matches(f.Text).Select(m => m.Groups[1].Value)).Distinct().ToList();
+        var referenced = Package().SelectMany(f => PercentSetting().Matches(f.Text).Select(m => m.Groups[1].Value)).Distinct().ToList();
         Assert.NotEmpty(referenced);
         var missing = referenced.Where(r => s_bicep.All(s => s.Name != r)).ToList();
-        Assert.True(missing.Count == 0, "function.json references app settings the Bicep does not write: " + string.Join(", ", missing));
+        Assert.True(missing.Count == 0, "functions.metadata references app settings the Bicep does not write: " + string.Join(", ", missing));
         // ...and never one the Bicep writes only conditionally (it could be absent).
         Assert.All(referenced, r => Assert.False(s_bicep.Single(s => s.Name == r).IsConditional, r));
     }
@@ -69,7 +56,7 @@ public sealed partial class FunctionJsonCrossCheckTests : IDisposable
         var given = BicepValues.ModuleListParam("modules/storage.bicep", "queueNames");
         var created = given.Concat(given.Select(q => q + "-poison")).ToHashSet(StringComparer.Ordinal);
 
-        var triggers = Package(FunctionTransport.StorageQueues).Where(f => (string?)f.Trigger["type"] == "queueTrigger").ToList();
+        var triggers = Package().Where(f => (string?)f.Trigger["type"] == "queueTrigger").ToList();
         Assert.NotEmpty(triggers);
         foreach (var (function, _, trigger) in triggers)
         {
@@ -82,9 +69,9 @@ public sealed partial class FunctionJsonCrossCheckTests : IDisposable
     }
 
     [Fact]
-    public void Every_queue_the_program_declares_for_azure_is_created_in_the_storage_account()
+    public void Every_queue_the_program_declares_for_azure_is_created()
     {
-        // The catalog's queues that the published package uses (its triggers), resolved through the Bicep settings.
+        // The catalog's queues that the worker uses (its triggers), resolved through the Bicep settings.
         var catalog = Features.BuildCatalog();
         var used = catalog.Active(_ => false).OfType<QueueFunction>().Select(q => q.QueueSetting).Distinct().ToList();
         Assert.NotEmpty(used);
@@ -111,10 +98,11 @@ public sealed partial class FunctionJsonCrossCheckTests : IDisposable
     }
 
     [Fact]
-    public void Host_json_max_dequeue_count_equals_the_pump_default()
+    public void Host_json_max_dequeue_count_equals_the_standalone_pump_default()
     {
-        using var host = JsonDocument.Parse(File.ReadAllText(Path.Combine(Repository.Root, "host.json")));
+        using var host = JsonDocument.Parse(File.ReadAllText(Path.Combine(Repository.Root, "functions", "Dm3.Functions", "host.json")));
         var maxDequeueCount = host.RootElement.GetProperty("extensions").GetProperty("queues").GetProperty("maxDequeueCount").GetInt32();
+        Assert.Equal("base64", host.RootElement.GetProperty("extensions").GetProperty("queues").GetProperty("messageEncoding").GetString());
 
         // The standalone pump gives up after the same number of attempts by default.
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Storage:ConnectionString"] = "UseDevelopmentStorage=true" }).Build();

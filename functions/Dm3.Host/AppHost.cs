@@ -1,13 +1,17 @@
 using Dm3.App.Composition;
 using Dm3.App.Configuration;
-using Dm3.App.Invocation;
 using Dm3.App.Logging;
+using Dm3.App.Runtime;
+using Dm3.App.Web;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Logging.Console;
 
-namespace Dm3.App;
+namespace Dm3.Host;
 
-/// <summary>Builds and runs the web application. Configuration errors end the process with one line and exit code 1.</summary>
+/// <summary>
+/// The standalone host: Kestrel serving the features' endpoints (the same handlers the worker's [Function] classes call),
+/// the queue pump and the timers. Configuration errors end the process with one line and exit code 1.
+/// </summary>
 internal static class AppHost
 {
     public const int ConfigurationErrorExitCode = 1;
@@ -65,9 +69,10 @@ internal static class AppHost
         builder.Services.AddHostedService<StartupWarmup>();
         timeline.Configured = StartupTimeline.Now();
 
-        builder.Services.AddDm3(Features.All, builder.Environment.ContentRootPath);
+        builder.Services.AddDm3(Features.All, builder.Environment.ContentRootPath, HostModel.Standalone);
+        builder.Services.AddHostedService<QueuePump>();
+        builder.Services.AddHostedService<TimerPump>();
         builder.Services.AddOpenApi();
-        builder.Services.AddProblemDetails();
         builder.Services.AddOptions<KestrelServerOptions>().Configure<RuntimeSettings>((kestrel, settings) =>
         {
             // decisions §16: gateway GET URLs up to 4,000+ characters; bodies 256 KiB by default.
@@ -82,15 +87,8 @@ internal static class AppHost
         var app = builder.Build();
         timeline.Built = StartupTimeline.Now();
 
-        // Validate every setting now, with the final configuration (test hosts add theirs during Build).
-        var settings = app.Services.GetRequiredService<RuntimeSettings>();
+        var settings = StartupValidation.Validate(app.Services);
         var keys = app.Services.GetRequiredService<KeyMaterial>();
-        var reader = app.Services.GetRequiredService<SettingsReader>();
-        foreach (var feature in Features.All)
-        {
-            feature.ValidateSettings(reader, settings);
-        }
-        SignerComposition.Validate(settings, keys, reader);
 
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Dm3.App");
         if (localSettingsPath is not null)
@@ -101,18 +99,12 @@ internal static class AppHost
         {
             Log.DevKeysInUse(logger, keys.DevKeysPath);
         }
-        Log.Started(logger, settings.CustomHandlerMode ? "custom-handler" : "standalone", settings.ActiveFunctions.Count,
+        Log.Started(logger, "standalone", settings.ActiveFunctions.Count,
             settings.Messaging.Transport.ToString());
 
         app.UseExceptionHandler();
-        foreach (var feature in Features.All)
-        {
-            feature.MapEndpoints(app, settings);
-        }
-        if (settings.CustomHandlerMode)
-        {
-            app.MapInvocationEndpoints(settings.ActiveFunctions);
-        }
+        app.UseCors();
+        app.MapDm3Features(Features.All, settings);
         app.MapOpenApi();
         timeline.Mapped = StartupTimeline.Now();
         return app;
