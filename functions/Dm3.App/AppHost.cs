@@ -2,6 +2,7 @@ using Dm3.App.Composition;
 using Dm3.App.Configuration;
 using Dm3.App.Invocation;
 using Dm3.App.Logging;
+using Dm3.App.Web;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Logging.Console;
 
@@ -105,6 +106,7 @@ internal static class AppHost
             settings.Messaging.Transport.ToString());
 
         app.UseExceptionHandler();
+        app.UseClientFaults();
         foreach (var feature in Features.All)
         {
             feature.MapEndpoints(app, settings);
