@@ -78,10 +78,10 @@ internal sealed partial class ClientFaultMiddleware(RequestDelegate next, ILogge
         return line.Length <= 160 ? line : line[..160] + "…";
     }
 
-    [LoggerMessage(EventId = 1300, Level = LogLevel.Information, Message = "Client fault: {Method} {Route} answered {StatusCode} ({Reason})")]
+    [LoggerMessage(EventId = 1500, Level = LogLevel.Information, Message = "Client fault: {Method} {Route} answered {StatusCode} ({Reason})")]
     private static partial void ClientFault(ILogger logger, string method, string route, int statusCode, string reason);
 
-    [LoggerMessage(EventId = 1301, Level = LogLevel.Information, Message = "Client gone: {Method} {Route} was abandoned by the client ({ExceptionType})")]
+    [LoggerMessage(EventId = 1501, Level = LogLevel.Information, Message = "Client gone: {Method} {Route} was abandoned by the client ({ExceptionType})")]
     private static partial void ClientGone(ILogger logger, string method, string route, string exceptionType);
 }
 
