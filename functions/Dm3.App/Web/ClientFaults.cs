@@ -15,6 +15,13 @@ internal sealed partial class ClientFaultMiddleware(RequestDelegate next, ILogge
 {
     public async Task InvokeAsync(HttpContext context)
     {
+        if (context.Features.Get<IHttpRequestBodyDetectionFeature>() is not { CanHaveBody: false })
+        {
+            // Kestrel reports some framing errors (e.g. a chunk size that overflows) as a plain IOException: every
+            // failing read of the body is the client's fault unless the client went away.
+            context.Request.Body = new ClientBodyStream(context.Request.Body, context.RequestAborted);
+        }
+
         if (UnsupportedCharset(context.Request) is { } charset)
         {
             ClientFault(logger, context.Request.Method, RouteOf(context), StatusCodes.Status415UnsupportedMediaType, "charset " + Shorten(charset));
@@ -45,7 +52,11 @@ internal sealed partial class ClientFaultMiddleware(RequestDelegate next, ILogge
         }
     }
 
-    /// <summary>The charset parameter of a body's Content-Type when it names anything but UTF-8 (or its subset US-ASCII).</summary>
+    /// <summary>
+    /// The charset parameter of a body's Content-Type when it names anything but UTF-8 (or its subset US-ASCII). An accepted
+    /// spelling other than <c>utf-8</c> (quoted, <c>UTF8</c>, <c>us-ascii</c>) is rewritten to <c>charset=utf-8</c>, the one
+    /// every body binder understands (the minimal-API binder fails on <c>charset="utf-8"</c>).
+    /// </summary>
     internal static string? UnsupportedCharset(HttpRequest request)
     {
         if (request.Headers.ContentType.Count == 0
@@ -62,10 +73,19 @@ internal sealed partial class ClientFaultMiddleware(RequestDelegate next, ILogge
         }
 
         var name = HeaderUtilities.RemoveQuotes(charset).ToString();
-        return name.Equals("utf-8", StringComparison.OrdinalIgnoreCase) || name.Equals("utf8", StringComparison.OrdinalIgnoreCase)
-            || name.Equals("us-ascii", StringComparison.OrdinalIgnoreCase)
-            ? null
-            : name;
+        if (!name.Equals("utf-8", StringComparison.OrdinalIgnoreCase) && !name.Equals("utf8", StringComparison.OrdinalIgnoreCase)
+            && !name.Equals("us-ascii", StringComparison.OrdinalIgnoreCase))
+        {
+            return name;
+        }
+
+        if (!charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase))
+        {
+            mediaType.Charset = "utf-8";
+            request.Headers.ContentType = mediaType.ToString();
+        }
+
+        return null;
     }
 
     /// <summary>The route pattern (never the path itself: paths carry names and addresses).</summary>
@@ -128,6 +148,63 @@ internal static class ClientFaultResponses
         context.Response.Headers.Connection = "close";
         return result.ExecuteAsync(context);
     }
+}
+
+/// <summary>The request body, with read failures that are not the client hanging up reported as a malformed body (400).</summary>
+internal sealed class ClientBodyStream(Stream inner, CancellationToken requestAborted) : Stream
+{
+    public override bool CanRead => true;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => false;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position
+    {
+        get => throw new NotSupportedException();
+        set => throw new NotSupportedException();
+    }
+
+    public override int Read(byte[] buffer, int offset, int count)
+    {
+        try
+        {
+            return inner.Read(buffer, offset, count);
+        }
+        catch (IOException ex) when (ex is not BadHttpRequestException && !requestAborted.IsCancellationRequested)
+        {
+            throw Malformed(ex);
+        }
+    }
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException ex) when (ex is not BadHttpRequestException && !requestAborted.IsCancellationRequested)
+        {
+            throw Malformed(ex);
+        }
+    }
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    private static BadHttpRequestException Malformed(IOException ex) => new(ex.Message, StatusCodes.Status400BadRequest, ex);
 }
 
 internal static class ClientFaultExtensions

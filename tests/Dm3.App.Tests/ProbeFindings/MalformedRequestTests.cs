@@ -108,4 +108,26 @@ public sealed class MalformedRequestTests(ProbeHost host) : IClassFixture<ProbeH
         Assert.Equal(200, response.Status);
         Assert.Equal(7, (int?)System.Text.Json.Nodes.JsonNode.Parse(response.Body)?["id"]);
     }
+
+    [Theory]
+    [MemberData(nameof(BodyRoutes))]
+    public async Task A_chunk_size_that_overflows_answers_400(string method, string path)
+    {
+        // Kestrel reports this one as a plain IOException (found by the route fuzz).
+        var response = await host.SendAsync(RawRequests.With(method, path, "ffffffffffffffffffff\r\nab\r\n0\r\n\r\n"));
+
+        Assert.True(response.Status == 400, $"{method} {path}: {response.Status}\n{response.Raw}");
+    }
+
+    [Theory]
+    [InlineData("application/json; charset=\"utf-8\"")]
+    [InlineData("application/json; charset=UTF8")]
+    [InlineData("application/json; charset=us-ascii")]
+    public async Task Every_accepted_spelling_of_utf8_reaches_the_json_binder(string contentType)
+    {
+        var body = "{\"app\":\"myapp.eth\",\"purpose\":\"profile-update\"}";
+        var response = await host.SendAsync(RawRequests.With("POST", "/resolver/nonces", body, contentType, chunked: false));
+
+        Assert.True(response.Status == 201, $"{contentType}: {response.Status}\n{response.Raw}");
+    }
 }
