@@ -9,6 +9,8 @@ namespace Dm3.App.Tests.ProbeFindings;
 /// </summary>
 public sealed class MalformedRequestTests(ProbeHost host) : IClassFixture<ProbeHost>
 {
+    private const string NonceBody = "{\"app\":\"myapp.eth\",\"purpose\":\"profile-update\"}";
+
     private const string Name = "0x1111111111111111111111111111111111111111.addr." + ProbeHost.Parent;
 
     public static TheoryData<string, string> BodyRoutes()
@@ -26,18 +28,14 @@ public sealed class MalformedRequestTests(ProbeHost host) : IClassFixture<ProbeH
     [MemberData(nameof(BodyRoutes))]
     public async Task A_malformed_chunked_body_answers_400(string method, string path)
     {
-        var response = await host.SendAsync(RawRequests.With(method, path, RawRequests.BadChunkSize));
-
-        Assert.True(response.Status == 400, $"{method} {path}: {response.Status}\n{response.Raw}");
+        await ExpectAsync(400, RawRequests.With(method, path, RawRequests.BadChunkSize), method + " " + path);
     }
 
     [Theory]
     [MemberData(nameof(BodyRoutes))]
     public async Task A_chunk_without_its_line_end_answers_400(string method, string path)
     {
-        var response = await host.SendAsync(RawRequests.With(method, path, "3\r\nabcXY0\r\n\r\n"));
-
-        Assert.True(response.Status == 400, $"{method} {path}: {response.Status}\n{response.Raw}");
+        await ExpectAsync(400, RawRequests.With(method, path, "3\r\nabcXY0\r\n\r\n"), method + " " + path);
     }
 
     [Theory]
@@ -45,20 +43,15 @@ public sealed class MalformedRequestTests(ProbeHost host) : IClassFixture<ProbeH
     public async Task A_chunked_body_over_the_limit_answers_413(string method, string path)
     {
         // 300,000 bytes: over Http__MaxRequestBodyBytes (262,144) and over every route's own limit.
-        var response = await host.SendAsync(RawRequests.With(method, path, RawRequests.Chunked(new string('a', 300_000))));
-
-        Assert.True(response.Status == 413, $"{method} {path}: {response.Status}\n{response.Raw[..Math.Min(400, response.Raw.Length)]}");
+        await ExpectAsync(413, RawRequests.With(method, path, RawRequests.Chunked(new string('a', 300_000))), method + " " + path);
     }
 
     [Theory]
     [MemberData(nameof(BodyRoutes))]
     public async Task A_charset_other_than_utf8_is_refused_with_415(string method, string path)
     {
-        var body = "{\"app\":\"myapp.eth\",\"purpose\":\"profile-update\"}";
-        var response = await host.SendAsync(RawRequests.With(method, path, body, "application/json; charset=invalid-x", chunked: false));
-
-        // Before any endpoint binds the body (the minimal-API binder threw on the unknown charset: 500).
-        Assert.True(response.Status == 415, $"{method} {path}: {response.Status}\n{response.Raw}");
+        // Refused before any endpoint binds the body (the minimal-API binder threw on the unknown charset: 500).
+        await ExpectAsync(415, RawRequests.With(method, path, NonceBody, "application/json; charset=invalid-x", chunked: false), method + " " + path);
     }
 
     [Fact]
@@ -114,9 +107,7 @@ public sealed class MalformedRequestTests(ProbeHost host) : IClassFixture<ProbeH
     public async Task A_chunk_size_that_overflows_answers_400(string method, string path)
     {
         // Kestrel reports this one as a plain IOException (found by the route fuzz).
-        var response = await host.SendAsync(RawRequests.With(method, path, "ffffffffffffffffffff\r\nab\r\n0\r\n\r\n"));
-
-        Assert.True(response.Status == 400, $"{method} {path}: {response.Status}\n{response.Raw}");
+        await ExpectAsync(400, RawRequests.With(method, path, "ffffffffffffffffffff\r\nab\r\n0\r\n\r\n"), method + " " + path);
     }
 
     [Theory]
@@ -125,9 +116,12 @@ public sealed class MalformedRequestTests(ProbeHost host) : IClassFixture<ProbeH
     [InlineData("application/json; charset=us-ascii")]
     public async Task Every_accepted_spelling_of_utf8_reaches_the_json_binder(string contentType)
     {
-        var body = "{\"app\":\"myapp.eth\",\"purpose\":\"profile-update\"}";
-        var response = await host.SendAsync(RawRequests.With("POST", "/resolver/nonces", body, contentType, chunked: false));
+        await ExpectAsync(201, RawRequests.With("POST", "/resolver/nonces", NonceBody, contentType, chunked: false), contentType);
+    }
 
-        Assert.True(response.Status == 201, $"{contentType}: {response.Status}\n{response.Raw}");
+    private async Task ExpectAsync(int status, string request, string what)
+    {
+        var response = await host.SendAsync(request);
+        Assert.True(response.Status == status, $"{what}: {response.Status}\n{response.Raw[..Math.Min(600, response.Raw.Length)]}");
     }
 }
