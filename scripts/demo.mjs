@@ -2,7 +2,8 @@
 // dm3 flows done by the real dm3 libraries and ethers 6 (as a dApp and a dm3 client would):
 //   1. two users get dm3 profiles whose names <address>.addr.myapp.eth are claimed at our resolver;
 //   2. ethers resolves the names through ENS + CCIP-Read (OffchainResolver → our /ccip gateway);
-//   3. both register at our delivery service, alice sends bob a message, bob logs in, fetches, decrypts, acknowledges.
+//   3. both sign in at our delivery service (the claim opened their accounts), alice sends bob a message, bob fetches,
+//      decrypts, acknowledges.
 // Then it prints the URLs and keeps running until Ctrl-C. Needs Azurite (scripts/run.sh starts it) and `dotnet build`.
 import { createRequire } from 'node:module';
 import { mkdirSync } from 'node:fs';
@@ -115,13 +116,15 @@ try {
     console.log(`  ${DS_NAME} network.dm3.deliveryService = ${dsRecord}`);
     const dsProfile = JSON.parse(dsRecord.slice(dsRecord.indexOf(',') + 1));
 
-    step('Both register at our delivery service (POST /profile/{name}); bob logs in with the challenge flow');
-    const aliceToken = await call('POST', `/profile/${alice.name}`, { body: alice.signedProfile });
-    await call('POST', `/profile/${bob.name}`, { body: bob.signedProfile });
-    const challenge = await call('GET', `/auth/${bob.name}`);
-    const bobToken = await call('POST', `/auth/${bob.name}`, {
-      body: { challenge, signature: await cryptoLib.sign(bob.keys.signingKeyPair.privateKey, challenge) },
-    });
+    step('Both sign in at our delivery service: the claim opened their accounts; the challenge flow (GET/POST /auth/{name}) issues the tokens');
+    const signIn = async (user) => {
+      const challenge = await call('GET', `/auth/${user.name}`);
+      return call('POST', `/auth/${user.name}`, {
+        body: { challenge, signature: await cryptoLib.sign(user.keys.signingKeyPair.privateKey, challenge) },
+      });
+    };
+    const aliceToken = await signIn(alice);
+    const bobToken = await signIn(bob);
     console.log(`  tokens issued (not shown)`);
 
     step('alice sends bob a message: dm3-lib-messaging builds the envelope, dm3_submitMessage on /rpc');

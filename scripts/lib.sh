@@ -33,7 +33,7 @@ start_azurite() {
   local blob queue table dir
   blob=$(free_port); queue=$(free_port); table=$(free_port)
   dir=$(mktemp -d -t azurite.XXXXXX)
-  (cd "$dir" && exec "$ROOT/node_modules/.bin/azurite" --inMemoryPersistence --silent --skipApiVersionCheck --loose \
+  (cd "$dir" && exec "$ROOT/node_modules/.bin/azurite" --inMemoryPersistence --silent --skipApiVersionCheck --loose --disableTelemetry \
     --blobHost 127.0.0.1 --queueHost 127.0.0.1 --tableHost 127.0.0.1 \
     --blobPort "$blob" --queuePort "$queue" --tablePort "$table") >"$dir/azurite.log" 2>&1 &
   AZURITE_PID=$!

@@ -103,6 +103,7 @@ internal static class AppHost
             settings.Messaging.Transport.ToString());
 
         app.UseExceptionHandler();
+        app.UseClientFaults();
         app.UseCors();
         app.MapDm3Features(Features.All, settings);
         app.MapOpenApi();

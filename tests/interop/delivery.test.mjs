@@ -1,7 +1,8 @@
 // Interop: the real dm3 libraries (@dm3-org/dm3-lib-* 1.7.1) use our backend as their delivery service, unchanged.
-// Two profiles are made with dm3-lib-profile, registered through our resolver API (POST /resolver/profile/address)
-// and our DS (POST /profile/{name}); one authenticates with our challenge flow (GET/POST /auth/{name}, signed with
-// dm3-lib-crypto); an envelope built with dm3-lib-messaging (createMessage + buildEnvelop) is submitted to /rpc exactly
+// Two profiles are made with dm3-lib-profile and claimed through our resolver API (POST /resolver/profile/address),
+// which opens their DS accounts (decisions §35); the dm3 client's submitUserProfile (POST /profile/{name}) answers 401
+// (a claimed profile is public, so it never yields a token) and the client falls back to our challenge flow
+// (GET/POST /auth/{name}, signed with dm3-lib-crypto); an envelope built with dm3-lib-messaging (createMessage + buildEnvelop) is submitted to /rpc exactly
 // as the dm3 client does (createJsonRpcCallSubmitMessage), delivered by the queue pipeline, fetched from
 // /delivery/messages/incoming/{name}, opened with decryptEnvelop (message and postmark), acknowledged, and gone.
 // Needs: `dotnet build` (functions/Dm3.Host/bin/Debug/net10.0/Dm3.Host.dll) and Azurite (DM3_AZURITE_CONNECTION_STRING).
@@ -48,16 +49,21 @@ async function newUser() {
   return { wallet, signedProfile, keys, name: `${wallet.address.toLowerCase()}.addr.${PARENT}` };
 }
 
-/** Claims the name at our resolver, then submits the profile to our DS (the dm3 client's submitUserProfile). */
+/**
+ * Claims the name at our resolver (which opens the DS account), then signs up as the dm3 client does: submitUserProfile
+ * first — refused with 401, never a token — then the challenge flow; returns the token.
+ */
 async function register(user) {
   const claim = await call('POST', '/resolver/profile/address', {
     body: { signedUserProfile: user.signedProfile, address: user.wallet.address, subdomain: `addr.${PARENT}` },
   });
   assert.equal(claim.status, 201, `claim: ${claim.text}`);
   const submitted = await call('POST', `/profile/${user.name}`, { body: user.signedProfile });
-  assert.equal(submitted.status, 200, `submitUserProfile: ${submitted.text}`);
-  assert.equal(typeof submitted.json, 'string', 'the DS answers the token as a JSON string');
-  return submitted.json;
+  assert.equal(submitted.status, 401, `submitUserProfile must not hand out a token: ${submitted.text}`);
+  const { answer } = await login(user);
+  assert.equal(answer.status, 200, `challenge flow: ${answer.text}`);
+  assert.equal(typeof answer.json, 'string', 'the DS answers the token as a JSON string');
+  return answer.json;
 }
 
 /** The dm3 challenge flow: sign the entire challenge JWT text with the profile's Ed25519 key. */

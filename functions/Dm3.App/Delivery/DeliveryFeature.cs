@@ -75,6 +75,7 @@ public sealed class DeliveryFeature : IAppFeature
         });
         services.AddSingleton(sp => new EnvelopeQueue(sp.GetRequiredService<StorageNames>().Queue(EnvelopesQueueSetting)));
         services.AddSingleton<DeliveryDirectory>();
+        services.AddSingleton<OpenAccountHandler>();
         services.AddSingleton<Authenticator>();
         services.AddSingleton<ProfileSubmission>();
         services.AddSingleton<MessageSubmission>();

@@ -13,7 +13,7 @@ public enum InvocationStatus
     /// <summary>The id was already processed by this function; the handler was not run.</summary>
     AlreadyProcessed,
 
-    /// <summary>The message body is not a valid pipeline message; retrying cannot help.</summary>
+    /// <summary>The message body is not a valid pipeline message, or the handler found it can never succeed (<see cref="MalformedMessageException"/>); retrying cannot help.</summary>
     Malformed,
 
     /// <summary>The handler threw; the transport should retry.</summary>
@@ -90,6 +90,13 @@ public sealed class FunctionInvoker(
             }
             Log.MessageCompleted(logger, function.Name, message.Id, context.DequeueCount, context.InvocationId);
             return new InvocationOutcome(InvocationStatus.Completed, message.Id, null);
+        }
+        catch (MalformedMessageException ex)
+        {
+            // Retrying cannot help: the transport poisons it on this attempt, with this reason.
+            var reason = "malformed message: " + Describe(ex);
+            Log.MessageFailed(logger, function.Name, message.Id, context.DequeueCount, context.MessageId, context.InvocationId, reason);
+            return new InvocationOutcome(InvocationStatus.Malformed, message.Id, reason);
         }
         catch (Exception ex) when (!(ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
         {

@@ -16,8 +16,10 @@ namespace Dm3.Backend.Delivery;
 /// the other re-reads, finds it delivered and stops (one entry, one postmark); a row that is gone (acknowledged from
 /// another copy, swept) is not recreated. The message id plays no part.
 /// </para>
-/// Failures throw, with reasons that carry codes but no names, addresses or payloads (they are logged and end in the
-/// poison queue after the retries).
+/// Failures throw, with reasons that carry codes but no names, addresses or payloads: a message that can never succeed
+/// (another kind, a ref that does not parse, a stored row with unreadable deliveryInformation) as
+/// <see cref="MalformedMessageException"/>, which the runtime poisons at once; anything else is logged and retried, then
+/// poisoned after the retries.
 /// </summary>
 public sealed class DeliverEnvelopeHandler(DeliveryDirectory directory, InboxStore inbox, DeliveryKeys keys, TimeProvider time) : IQueueHandler
 {
@@ -29,12 +31,12 @@ public sealed class DeliverEnvelopeHandler(DeliveryDirectory directory, InboxSto
         ArgumentNullException.ThrowIfNull(message);
         if (message.Kind != EnvelopeRef.Kind)
         {
-            throw new InvalidOperationException($"DeliverEnvelope expects kind '{EnvelopeRef.Kind}', got a message of another kind.");
+            throw new MalformedMessageException($"DeliverEnvelope expects kind '{EnvelopeRef.Kind}', got a message of another kind.");
         }
 
         if (!EnvelopeRef.TryParse(message.Ref, out var reference))
         {
-            throw new FormatException("The message ref is not '<message hash>|<receiver address>|<sender name>'.");
+            throw new MalformedMessageException("The message ref is not '<message hash>|<receiver address>|<sender name>'.");
         }
 
         for (var attempt = 0; attempt < MaxAttempts; attempt++)
@@ -61,7 +63,7 @@ public sealed class DeliverEnvelopeHandler(DeliveryDirectory directory, InboxSto
         var envelope = EncryptionEnvelope.Parse(row.Envelope);
         var info = DeliveryInformation.TryParse(row.DeliveryInformationJson, out var parsed, out var infoError)
             ? parsed
-            : throw new InvalidOperationException("The pending inbox row has invalid deliveryInformation: " + infoError.Code);
+            : throw new MalformedMessageException("The pending inbox row has invalid deliveryInformation: " + infoError.Code);
 
         var receiver = await directory.ResolveCachedAsync(row.ReceiverName, cancellationToken).ConfigureAwait(false);
         if (!receiver.IsOk)

@@ -10,7 +10,7 @@ namespace Dm3.Backend.Delivery;
 /// <summary>A name hosted here that resolves: its lower-case address and the profile it currently resolves to.</summary>
 public sealed record ResolvedName(string Name, string Address, SignedUserProfile Profile, string ProfileJson);
 
-/// <summary>A delivery-service account (wire formats §10.2): created by <c>POST /profile/{name}</c>, keyed by address.</summary>
+/// <summary>A delivery-service account (wire formats §10.2), keyed by address: opened when the name is claimed (<see cref="OpenAccountHandler"/>).</summary>
 public sealed record DeliveryAccount(string Address, string ProfileExtensionJson, DateTimeOffset CreatedAt);
 
 /// <summary>
@@ -35,9 +35,8 @@ public sealed class DeliveryDirectory(AppCatalog apps, NameStore names, Delivery
     /// <summary>The reference default profile extension (sic: NEW is listed as not supported).</summary>
     public const string DefaultProfileExtensionJson = "{\"notSupportedMessageTypes\":[\"NEW\"]}";
 
-    private const string ExtensionColumn = "ProfileExtension";
-    private const string CreatedAtColumn = "CreatedAt";
-    private const string ProfileHashColumn = "ProfileHash";
+    private const string ExtensionColumn = OpenAccountHandler.ExtensionColumn;
+    private const string CreatedAtColumn = OpenAccountHandler.CreatedAtColumn;
 
     /// <summary>
     /// nameprep for the names we accept (ASCII only, decisions §18): A–Z lower-cased, nothing else touched. A name with
@@ -175,26 +174,6 @@ public sealed class DeliveryDirectory(AppCatalog apps, NameStore names, Delivery
         return entity is null
             ? null
             : new DeliveryAccount(address, entity.GetString(ExtensionColumn) ?? DefaultProfileExtensionJson, entity.GetDateTime(CreatedAtColumn) ?? DateTimeOffset.UnixEpoch);
-    }
-
-    /// <summary>Creates the account with the default settings unless it exists (never resets existing settings).</summary>
-    /// <returns>True when this call created it.</returns>
-    public async Task<bool> EnsureAccountAsync(ResolvedName name, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        var store = await storage.Accounts.ReadyAsync(cancellationToken).ConfigureAwait(false);
-        var entity = new TableEntity(name.Address, "", new Dictionary<string, object?>
-        {
-            [ExtensionColumn] = DefaultProfileExtensionJson,
-            [CreatedAtColumn] = now,
-            [ProfileHashColumn] = name.Profile.Dm3Hash,
-        });
-        var result = await store.InsertAsync(storage.Accounts.Name, entity, cancellationToken).ConfigureAwait(false);
-        return result.Status switch
-        {
-            TableWriteStatus.Ok => true,
-            TableWriteStatus.Conflict => false,
-            _ => throw new InvalidOperationException($"Creating a delivery account ended with {result.Status}."),
-        };
     }
 
     /// <summary>The canonical JSON of a stored profile extension (re-canonicalised defensively).</summary>

@@ -2,19 +2,19 @@ using Dm3.Protocol.Profiles;
 
 namespace Dm3.Backend.Delivery;
 
-/// <summary>The token and whether the account was created by this call.</summary>
+/// <summary>A token for the submitted profile's name. Never produced since decisions §35 (kept as the route's result shape).</summary>
 public sealed record SubmitProfileResult(string Token, bool Created);
 
 /// <summary>
-/// <c>POST /profile/{name}</c> (submitUserProfile, wire formats §10.2 with the project rule): the SignedUserProfile must
-/// be signed by the name's owner address AND equal, in canonical form, the profile the name currently resolves to, so
-/// an old signed profile can never roll an account back. Creates the account with default settings if absent and then
-/// returns a 1 h token for that name (decisions §9). The profile is public, so posting it proves nothing once the
-/// account exists: a re-submission never resets settings and issues no token (401 <c>profile.account_exists</c>; dm3
-/// clients then fall back to the challenge flow, wire formats §10.1).
+/// <c>POST /profile/{name}</c> (submitUserProfile, wire formats §10.2 with the project rules): the SignedUserProfile must
+/// be signed by the name's owner address AND equal, in canonical form, the profile the name currently resolves to.
+/// A claimed name's signed profile is public, so posting it proves nothing and never yields a token (decisions §35):
+/// the account exists since the claim (<see cref="OpenAccountHandler"/>; opened here too for a name claimed before
+/// accounts were opened at claim time, never reset), and the answer is always 401 <c>profile.account_exists</c> —
+/// dm3 clients then fall back to the challenge flow (wire formats §10.1), which needs the profile's Ed25519 key.
 /// <c>GET /profile/{name}</c>: the current profile of a name that has an account here.
 /// </summary>
-public sealed class ProfileSubmission(DeliveryDirectory directory, Authenticator authenticator, TimeProvider time)
+public sealed class ProfileSubmission(DeliveryDirectory directory, OpenAccountHandler accounts)
 {
     public async Task<DeliveryResult<SubmitProfileResult>> SubmitAsync(string? rawName, string? body, CancellationToken cancellationToken)
     {
@@ -42,13 +42,9 @@ public sealed class ProfileSubmission(DeliveryDirectory directory, Authenticator
                 "The profile is not the one the name currently resolves to; register it with the resolver first.");
         }
 
-        if (!await directory.EnsureAccountAsync(name, time.GetUtcNow(), cancellationToken).ConfigureAwait(false))
-        {
-            return new DeliveryError(DeliveryErrorKind.Unauthorized, "profile.account_exists",
-                "The name already has an account; sign in with the challenge flow (GET/POST /auth/{name}).");
-        }
-
-        return new SubmitProfileResult(authenticator.IssueToken(name.Name), Created: true);
+        await accounts.HandleAsync(new OpenAccountRequest(name.Address, name.Profile.Dm3Hash), cancellationToken).ConfigureAwait(false);
+        return new DeliveryError(DeliveryErrorKind.Unauthorized, "profile.account_exists",
+            "The name has an account since it was claimed and its profile is public; sign in with the challenge flow (GET/POST /auth/{name}).");
     }
 
     /// <summary>The profile (canonical JSON) of a resolving name that has an account here.</summary>

@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json.Nodes;
 using Dm3.Backend.Apps;
+using Dm3.Backend.Delivery;
 using Dm3.Backend.Names;
 using Dm3.Backend.Nonces;
 using Dm3.Protocol;
@@ -77,6 +78,9 @@ public sealed record ClaimAddressResult(ResolverStatus Status, string? Name, str
 /// wallet proof (nonce purpose <c>profile-update</c>, resource <c>urn:dm3:profile-hash:&lt;new hash&gt;</c>, domain
 /// scope <c>register</c>) and only if the name is unchanged since it was read (If-Match). A deleted name (tombstone)
 /// is re-claimed under the same proof rule and If-Match. Success only after a durable write.
+/// Claim = sign-up (decisions §35): every successful claim opens the address's delivery-service account
+/// (<see cref="OpenAccountHandler"/>, insert-if-absent) before it answers, so the account exists from the moment the
+/// name is given out and no one can sign up in the owner's place with the public profile.
 /// </summary>
 public sealed class ClaimAddressHandler
 {
@@ -86,13 +90,15 @@ public sealed class ClaimAddressHandler
     private readonly NameStore _names;
     private readonly WalletProofVerifier _proofs;
     private readonly TimeProvider _time;
+    private readonly OpenAccountHandler _accounts;
 
-    public ClaimAddressHandler(AppCatalog apps, NameStore names, WalletProofVerifier proofs, TimeProvider time)
+    public ClaimAddressHandler(AppCatalog apps, NameStore names, WalletProofVerifier proofs, TimeProvider time, OpenAccountHandler accounts)
     {
         _apps = apps;
         _names = names;
         _proofs = proofs;
         _time = time;
+        _accounts = accounts;
     }
 
     /// <summary>The resource a replacement proof must list for the profile with this hash.</summary>
@@ -101,6 +107,19 @@ public sealed class ClaimAddressHandler
     public async Task<ClaimAddressResult> HandleAsync(ClaimAddressRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        var result = await ClaimAsync(request, cancellationToken).ConfigureAwait(false);
+        if (result.Error is null && Ethereum.TryParseAddress(request.Address, out var address, out _))
+        {
+            // The name is ours to give out and now names this address: its account exists from here on (idempotent, so a
+            // retried claim after a failure here opens it).
+            await _accounts.HandleAsync(new OpenAccountRequest(Ethereum.ToLowerAddress(address), request.Profile.Dm3Hash), cancellationToken).ConfigureAwait(false);
+        }
+
+        return result;
+    }
+
+    private async Task<ClaimAddressResult> ClaimAsync(ClaimAddressRequest request, CancellationToken cancellationToken)
+    {
         var app = _apps.FindByAddressParent(request.Subdomain);
         if (app is null)
         {

@@ -18,8 +18,8 @@ public sealed record AuthClaims(string Account, long IssuedAt, long NotBefore, l
 /// <summary>
 /// Delivery-service HS256 JWTs (W§10.1). Claims are written in <c>jsonwebtoken</c>'s insertion order
 /// (account, challenge, iat, nbf, exp) so that reference tokens are reproduced byte for byte. Verification is strict:
-/// header <c>{"alg":"HS256"[, "typ":"JWT"]}</c>, exact payload member sets, integer times, 60 s skew on nbf and iat,
-/// none on exp. Failures are error values. The HMAC key is the raw key bytes.
+/// header <c>{"alg":"HS256"[, "typ":"JWT"]}</c>, exact payload member sets, integer times, a lifetime (exp − iat) no longer
+/// than the one issued, 60 s skew on nbf and iat, none on exp. Failures are error values. The HMAC key is the raw key bytes.
 /// </summary>
 public static class DeliveryServiceJwt
 {
@@ -60,7 +60,7 @@ public static class DeliveryServiceJwt
     public static bool TryVerifyChallenge(ReadOnlySpan<byte> hmacKey, string? token, long nowSeconds, [NotNullWhen(true)] out ChallengeClaims? claims, [NotNullWhen(false)] out ProtocolError? error)
     {
         claims = null;
-        if (!TryVerify(hmacKey, token, nowSeconds, ChallengeMembers, out var payload, out var times, out error))
+        if (!TryVerify(hmacKey, token, nowSeconds, ChallengeMembers, ChallengeLifetimeSeconds, out var payload, out var times, out error))
         {
             return false;
         }
@@ -79,7 +79,7 @@ public static class DeliveryServiceJwt
     public static bool TryVerifyAuthToken(ReadOnlySpan<byte> hmacKey, string? token, long nowSeconds, [NotNullWhen(true)] out AuthClaims? claims, [NotNullWhen(false)] out ProtocolError? error)
     {
         claims = null;
-        if (!TryVerify(hmacKey, token, nowSeconds, AuthMembers, out var payload, out var times, out error))
+        if (!TryVerify(hmacKey, token, nowSeconds, AuthMembers, AuthLifetimeSeconds, out var payload, out var times, out error))
         {
             return false;
         }
@@ -101,7 +101,9 @@ public static class DeliveryServiceJwt
         return signingInput + "." + Base64Url(mac);
     }
 
-    private static bool TryVerify(ReadOnlySpan<byte> hmacKey, string? token, long now, string[] members, [NotNullWhen(true)] out JsonObject? payload, out (long Iat, long Nbf, long Exp) times, [NotNullWhen(false)] out ProtocolError? error)
+    /// <param name="maxLifetime">The lifetime this kind of token is issued with: a validly signed token claiming a longer one
+    /// (exp − iat), or none at all, is refused (<c>jwt.bad_lifetime</c>), so a signature alone never buys a longer session.</param>
+    private static bool TryVerify(ReadOnlySpan<byte> hmacKey, string? token, long now, string[] members, long maxLifetime, [NotNullWhen(true)] out JsonObject? payload, out (long Iat, long Nbf, long Exp) times, [NotNullWhen(false)] out ProtocolError? error)
     {
         payload = null;
         times = default;
@@ -168,6 +170,13 @@ public static class DeliveryServiceJwt
         {
             payload = null;
             error = Err("jwt.bad_claims", "iat, nbf and exp must be non-negative integers (Unix seconds).");
+            return false;
+        }
+
+        if (exp <= iat || exp - iat > maxLifetime)
+        {
+            payload = null;
+            error = Err("jwt.bad_lifetime", $"The token's lifetime (exp - iat) must be 1 to {maxLifetime} seconds.");
             return false;
         }
 

@@ -44,7 +44,7 @@ public static class Azurite
             catch (Exception ex)
             {
                 throw new InvalidOperationException(
-                    $"Azurite is not reachable at {endpoint} ({ex.GetBaseException().Message}). Start it (node_modules/.bin/azurite ...) " +
+                    $"Azurite is not reachable at {endpoint} ({ex.GetBaseException().Message}). Start it (node_modules/.bin/azurite --disableTelemetry ...) " +
                     "and set DM3_TEST_TABLE_ENDPOINT / DM3_TEST_QUEUE_ENDPOINT. These tests never skip.", ex);
             }
         }

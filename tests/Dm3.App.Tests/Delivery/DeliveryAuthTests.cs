@@ -41,7 +41,7 @@ public sealed class DeliveryAuthTests(DeliveryAuthFixture fixture) : IClassFixtu
     }
 
     [Fact]
-    public async Task Submitting_the_current_profile_creates_the_account_once_and_only_that_first_submission_gets_a_token()
+    public async Task Posting_the_current_profile_never_returns_a_token_and_never_resets_the_account()
     {
         var user = new TestUser();
         var token = await DeliveryKit.RegisterAsync(Client, user);
@@ -55,8 +55,8 @@ public sealed class DeliveryAuthTests(DeliveryAuthFixture fixture) : IClassFixtu
         var account = await Host.Tables.GetAsync(Host.Table("Accounts"), user.Address, "", CancellationToken.None);
         Assert.NotNull(account);
 
-        // The profile is public: re-submitting it once the account exists issues no token (401, use the challenge
-        // flow) and leaves the account row as it was (not reset).
+        // The profile is public: submitting it issues no token (401, use the challenge flow) and leaves the account
+        // row as it was (not reset).
         Host.Clock.Advance(TimeSpan.FromSeconds(5));
         var again = await Client.PostAsync($"/profile/{user.Name}", DeliveryKit.Json(user.Profile.ToCanonicalJson()));
         Assert.Equal(HttpStatusCode.Unauthorized, again.StatusCode);
@@ -67,6 +67,21 @@ public sealed class DeliveryAuthTests(DeliveryAuthFixture fixture) : IClassFixtu
         var after = await Host.Tables.GetAsync(Host.Table("Accounts"), user.Address, "", CancellationToken.None);
         Assert.Equal(account.ETag, after!.ETag);
         Assert.Equal(account.GetDateTime("CreatedAt"), after.GetDateTime("CreatedAt"));
+    }
+
+    [Fact]
+    public async Task Posting_the_profile_of_a_name_claimed_before_accounts_were_opened_at_claim_opens_it_but_gives_no_token()
+    {
+        var user = new TestUser();
+        await DeliveryKit.ClaimAsync(Client, user);
+        var opened = await Host.Tables.GetAsync(Host.Table("Accounts"), user.Address, "", CancellationToken.None);
+        Assert.True((await Host.Tables.DeleteAsync(Host.Table("Accounts"), user.Address, "", opened!.ETag!, CancellationToken.None)).IsOk);
+
+        var response = await Client.PostAsync($"/profile/{user.Name}", DeliveryKit.Json(user.Profile.ToCanonicalJson()));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.NotNull(await Host.Tables.GetAsync(Host.Table("Accounts"), user.Address, "", CancellationToken.None));
+        Assert.Equal(HttpStatusCode.OK, (await DeliveryKit.LoginAsync(Client, user.Name, user.Keys.SigningPrivateKey)).StatusCode);
     }
 
     [Fact]
@@ -114,13 +129,13 @@ public sealed class DeliveryAuthTests(DeliveryAuthFixture fixture) : IClassFixtu
     {
         var user = new TestUser();
         await DeliveryKit.ClaimAsync(Client, user);
-        var before = await Client.GetAsync($"/profile/{user.Name}");
-        Assert.Equal(HttpStatusCode.NotFound, before.StatusCode);
-
-        await Client.PostAsync($"/profile/{user.Name}", DeliveryKit.Json(user.Profile.ToCanonicalJson()));
         var response = await Client.GetAsync($"/profile/{user.Name.ToUpperInvariant()}");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(user.Profile.ToCanonicalJson(), await response.Content.ReadAsStringAsync());
+
+        var account = await Host.Tables.GetAsync(Host.Table("Accounts"), user.Address, "", CancellationToken.None);
+        Assert.True((await Host.Tables.DeleteAsync(Host.Table("Accounts"), user.Address, "", account!.ETag!, CancellationToken.None)).IsOk);
+        Assert.Equal(HttpStatusCode.NotFound, (await Client.GetAsync($"/profile/{user.Name}")).StatusCode);
 
         var unregistered = new TestUser();
         Assert.Equal(HttpStatusCode.BadRequest, (await Client.GetAsync($"/profile/{unregistered.Name}")).StatusCode);
@@ -134,19 +149,22 @@ public sealed class DeliveryAuthTests(DeliveryAuthFixture fixture) : IClassFixtu
         await DeliveryKit.ClaimAsync(Client, user);
         var other = user.OtherProfileOfSameWallet();
 
+        var account = await Host.Tables.GetAsync(Host.Table("Accounts"), user.Address, "", CancellationToken.None);
+
         var response = await Client.PostAsync($"/profile/{user.Name}", DeliveryKit.Json(other.ToCanonicalJson()));
 
         Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
         Assert.Equal("profile.not_current", await CodeAsync(response));
-        Assert.Null(await Host.Tables.GetAsync(Host.Table("Accounts"), user.Address, "", CancellationToken.None));
+        Assert.Equal(account!.ETag, (await Host.Tables.GetAsync(Host.Table("Accounts"), user.Address, "", CancellationToken.None))!.ETag);
     }
 
     [Fact]
-    public async Task A_profile_signed_by_another_wallet_or_malformed_is_refused_and_nothing_is_stored()
+    public async Task A_profile_signed_by_another_wallet_or_malformed_is_refused_and_the_account_is_untouched()
     {
         var user = new TestUser();
         await DeliveryKit.ClaimAsync(Client, user);
         var stranger = new TestUser();
+        var account = await Host.Tables.GetAsync(Host.Table("Accounts"), user.Address, "", CancellationToken.None);
 
         var wrongSigner = await Client.PostAsync($"/profile/{user.Name}", DeliveryKit.Json(stranger.Profile.ToCanonicalJson()));
         var badJson = await Client.PostAsync($"/profile/{user.Name}", DeliveryKit.Json("{\"profile\":"));
@@ -155,7 +173,7 @@ public sealed class DeliveryAuthTests(DeliveryAuthFixture fixture) : IClassFixtu
         Assert.Equal(HttpStatusCode.Unauthorized, wrongSigner.StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, badJson.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, notHosted.StatusCode);
-        Assert.Null(await Host.Tables.GetAsync(Host.Table("Accounts"), user.Address, "", CancellationToken.None));
+        Assert.Equal(account!.ETag, (await Host.Tables.GetAsync(Host.Table("Accounts"), user.Address, "", CancellationToken.None))!.ETag);
     }
 
     [Fact]

@@ -277,7 +277,7 @@ public sealed class DeliveryRpcTests(DeliveryRpcFixture fixture) : IClassFixture
                 break;
             case "receiver-without-account":
                 var claimedOnly = new TestUser();
-                await DeliveryKit.ClaimAsync(Client, claimedOnly);
+                await DeliveryKit.ClaimWithoutAccountAsync(Client, claimedOnly, Host.Services);
                 envelope = DeliveryKit.Envelope(alice, claimedOnly, ds);
                 expected = -32012;
                 break;

@@ -173,7 +173,7 @@ public sealed class ReferenceDefectRegressionTests(ReferenceDefectFixture fixtur
     {
         var (alice, stranger, noAccount) = (new TestUser(), new TestUser(), new TestUser());
         await DeliveryKit.RegisterAsync(Client, alice);
-        await DeliveryKit.ClaimAsync(Client, noAccount);
+        await DeliveryKit.ClaimWithoutAccountAsync(Client, noAccount, Host.Services);
         var toStranger = DeliveryKit.Envelope(alice, stranger, Host.DsEncryptionPublicKey);
         var toNoAccount = DeliveryKit.Envelope(alice, noAccount, Host.DsEncryptionPublicKey);
         var cases = new (string Body, int Code, string? Id)[]

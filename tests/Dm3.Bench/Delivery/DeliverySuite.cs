@@ -86,7 +86,7 @@ internal sealed class DeliverySuite : BenchSuite
 
         using var http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(10), MaxConnectionsPerServer = 64 }) { Timeout = TimeSpan.FromSeconds(60) };
         var users = await RegisterUsersAsync(http, ours.Url, 8, cancellationToken);
-        Console.WriteLine($"  registered {users.Count} users (resolver claim + POST /profile/{{name}}); envelopes go from user i to user (i + 1) mod {users.Count}");
+        Console.WriteLine($"  registered {users.Count} users (resolver claim, which opens the account, + challenge flow); envelopes go from user i to user (i + 1) mod {users.Count}");
 
         var sequence = 0;
         List<(string Hash, string Body)> Envelopes(int count) => Enumerable.Range(0, count).Select(_ =>
@@ -228,12 +228,24 @@ internal sealed class DeliverySuite : BenchSuite
             }
 
             var name = nameValue.GetValue<string>();
-            using var content = new StringContent(signed.ToCanonicalJson(), Encoding.UTF8, "application/json");
-            using var profile = await http.PostAsync(new Uri(backend, "/profile/" + name), content, ct);
-            var profileText = await profile.Content.ReadAsStringAsync(ct);
-            if ((int)profile.StatusCode != 200 || JsonNode.Parse(profileText) is not JsonValue token)
+            // The claim opened the account (decisions §35); the token comes from the challenge flow.
+            using var challenge = await http.GetAsync(new Uri(backend, "/auth/" + name), ct);
+            var challengeText = await challenge.Content.ReadAsStringAsync(ct);
+            if ((int)challenge.StatusCode != 200 || JsonNode.Parse(challengeText) is not JsonValue challengeValue)
             {
-                throw new InvalidOperationException($"POST /profile failed: {(int)profile.StatusCode} {profileText}");
+                throw new InvalidOperationException($"GET /auth failed: {(int)challenge.StatusCode} {challengeText}");
+            }
+
+            var challengeJwt = challengeValue.GetValue<string>();
+            using var login = await http.PostAsJsonAsync(new Uri(backend, "/auth/" + name), new JsonObject
+            {
+                ["signature"] = Ed25519.SignText(keys.SigningPrivateKey, challengeJwt),
+                ["challenge"] = challengeJwt,
+            }, ct);
+            var loginText = await login.Content.ReadAsStringAsync(ct);
+            if ((int)login.StatusCode != 200 || JsonNode.Parse(loginText) is not JsonValue token)
+            {
+                throw new InvalidOperationException($"POST /auth failed: {(int)login.StatusCode} {loginText}");
             }
 
             users[i] = new User(name, keys, token.GetValue<string>());

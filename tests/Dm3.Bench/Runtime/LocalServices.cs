@@ -60,7 +60,7 @@ internal sealed class LocalAzurite : IAsyncDisposable
         var location = Directory.CreateTempSubdirectory("dm3-bench-azurite-").FullName; // working directory (in-memory Azurite rejects --location)
         var process = ServiceProcess.Start("Azurite", azurite,
         [
-            "--inMemoryPersistence", "--silent", "--skipApiVersionCheck", "--loose",
+            "--inMemoryPersistence", "--silent", "--skipApiVersionCheck", "--loose", "--disableTelemetry",
             "--blobHost", "127.0.0.1", "--queueHost", "127.0.0.1", "--tableHost", "127.0.0.1",
             "--blobPort", blob.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--queuePort", queue.ToString(System.Globalization.CultureInfo.InvariantCulture),

@@ -115,6 +115,19 @@ public abstract class DeliveryServiceJwtTests(ICryptoProvider provider) : Provid
         Assert.Equal("jwt.malformed", error.Code);
     }
 
+    [Fact]
+    public void A_validly_signed_token_is_bounded_by_the_lifetime_we_issue()
+    {
+        Assert.True(DeliveryServiceJwt.TryVerifyAuthToken(Key, DeliveryServiceJwt.CreateAuthToken(Key, "alice.eth", Now, 60), Now, out _, out _));
+        Assert.False(DeliveryServiceJwt.TryVerifyAuthToken(Key, DeliveryServiceJwt.CreateAuthToken(Key, "alice.eth", Now, 3601), Now, out _, out var error));
+        Assert.Equal("jwt.bad_lifetime", error.Code);
+        Assert.False(DeliveryServiceJwt.TryVerifyAuthToken(Key, Forge("{\"account\":\"a\",\"iat\":1736942460,\"nbf\":1736942400,\"exp\":1736942460}"), Now, out _, out error));
+        Assert.Equal("jwt.bad_lifetime", error.Code);
+        Assert.False(DeliveryServiceJwt.TryVerifyChallenge(Key, Forge("{\"account\":\"a\",\"challenge\":\"c\",\"iat\":1736942400,\"nbf\":1736942400,\"exp\":1736943301}"), Now, out _, out error));
+        Assert.Equal("jwt.bad_lifetime", error.Code);
+        Assert.True(DeliveryServiceJwt.TryVerifyChallenge(Key, Forge("{\"account\":\"a\",\"challenge\":\"c\",\"iat\":1736942400,\"nbf\":1736942400,\"exp\":1736943300}"), Now, out _, out _));
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("abc")]

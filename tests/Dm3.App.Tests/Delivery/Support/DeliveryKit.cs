@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Dm3.Protocol.Crypto;
+using Microsoft.Extensions.DependencyInjection;
 using Dm3.Protocol.Messaging;
 using Dm3.Protocol.Profiles;
 
@@ -66,16 +67,27 @@ internal static class DeliveryKit
         Assert.True(response.StatusCode is HttpStatusCode.Created or HttpStatusCode.OK, $"claim failed: {response.StatusCode} {await response.Content.ReadAsStringAsync()}");
     }
 
-    /// <summary>Claims the name and creates the DS account (POST /profile/{name}); returns the token.</summary>
+    /// <summary>
+    /// A name claimed before accounts were opened at claim time (or whose account was removed): claims it, then deletes
+    /// its Accounts row, the only way left to reach the "no account" paths.
+    /// </summary>
+    public static async Task ClaimWithoutAccountAsync(HttpClient client, TestUser user, IServiceProvider services)
+    {
+        await ClaimAsync(client, user);
+        var tables = services.GetRequiredService<Dm3.Backend.Storage.ITableStore>();
+        var accounts = services.GetRequiredService<Dm3.Backend.Delivery.DeliveryStorage>().Accounts.Name;
+        var row = await tables.GetAsync(accounts, user.Address, "", CancellationToken.None);
+        Assert.True((await tables.DeleteAsync(accounts, user.Address, "", row!.ETag!, CancellationToken.None)).IsOk);
+    }
+
+    /// <summary>Claims the name (which opens the DS account, decisions §35) and signs in with the challenge flow; returns the token.</summary>
     public static async Task<string> RegisterAsync(HttpClient client, TestUser user)
     {
         await ClaimAsync(client, user);
-        var response = await client.PostAsync($"/profile/{user.Name}", Json(user.Profile.ToCanonicalJson()));
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return JsonSerializer.Deserialize<string>(await response.Content.ReadAsStringAsync())!;
+        return await TokenAsync(client, user);
     }
 
-    /// <summary>A fresh token for a user whose account exists (the challenge flow; POST /profile issues one only on sign-up).</summary>
+    /// <summary>A fresh token for a user whose account exists (the challenge flow; POST /profile never issues one).</summary>
     public static async Task<string> TokenAsync(HttpClient client, TestUser user)
     {
         var response = await LoginAsync(client, user.Name, user.Keys.SigningPrivateKey);
