@@ -217,8 +217,7 @@ public sealed class RegisterLspHandler(
             return new LspError(LspErrorKind.InvalidProfile, "The profile must be signed by the LSP address and list 1 to 4 delivery services.");
         }
 
-        var bindingText = new LspBinding(app.ParentName, request.LspName, session.Owner, session.SessionId).Format();
-        if (!Ethereum.VerifyPersonalSignature(bindingText, request.BindingSignature, lspAddress))
+        if (!BindingMatches(app.ParentName, request.LspName, session.Owner, session.SessionId, request.BindingSignature))
         {
             return new LspError(LspErrorKind.InvalidBinding, "'binding.signature' is not the LSP key's signature of the binding text for this session.");
         }
@@ -241,12 +240,19 @@ public sealed class RegisterLspHandler(
             : new LspError(LspErrorKind.EscrowMismatch, "The escrowed keys do not derive the LSP address and profile keys.");
     }
 
+    /// <summary>§6.2 check 3: the signature is A_L's EIP-191 signature of the server-built binding text for this owner and session.</summary>
+    internal static bool BindingMatches(string app, string lspName, byte[] owner20, string sessionId, string signature) =>
+        LspNames.TryParseLspName(lspName, out var lspAddress, out _, out _)
+        && new LspBinding(app, lspName, owner20, sessionId).TryFormat(out var text, out _)
+        && Ethereum.VerifyPersonalSignature(text, signature, lspAddress);
+
     /// <summary>The creation fields must form a valid creation message for this owner and app (§3.1, §16 item 7).</summary>
     private static CreationParameters? ParseCreation(JsonObject c, LspSession session, AppDefinition app)
     {
         if (c.Count != 5 || RegisterLspRequest.Str(c["domain"]) is not { } domain || RegisterLspRequest.Str(c["uri"]) is not { } uri
             || RegisterLspRequest.Str(c["nonce"]) is not { } nonce || RegisterLspRequest.Str(c["issuedAt"]) is not { } issuedAt
-            || c["chainId"] is not JsonValue chain || chain.GetValueKind() != JsonValueKind.Number || !chain.TryGetValue<ulong>(out var chainId)
+            || c["chainId"] is not JsonValue chain || chain.GetValueKind() != JsonValueKind.Number
+            || !ulong.TryParse(chain.ToJsonString(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var chainId)
             || !Rfc3339.IsStrictUtcSeconds(issuedAt) || !Rfc3339.TryParse(issuedAt, out var issued, out _))
         {
             return null;
