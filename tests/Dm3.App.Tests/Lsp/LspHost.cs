@@ -43,7 +43,11 @@ public sealed class LspHost : WebApplicationFactory<Program>
     public const string EnsResolver = "0x1111111111111111111111111111111111111111";
     public const string Dm3Resolver = "0x2222222222222222222222222222222222222222";
 
-    private static readonly Lazy<RSA> WrappingKey = new(() => RSA.Create(LocalKeyWrapper.KeySizeBits));
+    private static readonly Lazy<string[]> WrappingKeys = new(() => [.. Enumerable.Range(0, 2).Select(_ =>
+    {
+        using var rsa = RSA.Create(LocalKeyWrapper.KeySizeBits);
+        return rsa.ExportPkcs8PrivateKeyPem();
+    })]);
     private readonly Dictionary<string, string?> _settings;
 
     public LspHost()
@@ -123,10 +127,12 @@ public sealed class LspHost : WebApplicationFactory<Program>
             services.RemoveAll<IDigestSigner>();
             services.AddSingleton<IDigestSigner>(new LocalDigestSigner(SignerKey));
             services.RemoveAll<IKeyWrapper>();
-            var pem = WrappingKey.Value.ExportPkcs8PrivateKeyPem();
-            services.AddSingleton<IKeyWrapper>(_ => LocalKeyWrapper.FromPem(pem));
+            services.AddSingleton<IKeyWrapper>(KeyWrapper);
         });
     }
+
+    /// <summary>Two local key versions; <see cref="RotatingKeyWrapper.Rotate"/> makes the second current.</summary>
+    public RotatingKeyWrapper KeyWrapper { get; } = new([.. WrappingKeys.Value.Select(LocalKeyWrapper.FromPem)]);
 
     public ITableStore Tables => Services.GetRequiredService<ITableStore>();
 
@@ -167,6 +173,22 @@ public sealed class LspHost : WebApplicationFactory<Program>
 
     public async Task<bool> NonceExistsAsync(string purpose, string nonce) =>
         await Tables.GetAsync(Table("Nonces"), purpose, nonce, CancellationToken.None) is not null;
+}
+
+/// <summary>A key wrapper with several versions (like a Key Vault key after rotation): wraps with the current one, unwraps with the one named.</summary>
+public sealed class RotatingKeyWrapper(IReadOnlyList<LocalKeyWrapper> versions) : IKeyWrapper
+{
+    private int _current;
+
+    public string CurrentKeyId => versions[_current].KeyId;
+
+    public void Rotate() => _current = (_current + 1) % versions.Count;
+
+    public Task<WrappedKey> WrapAsync(ReadOnlyMemory<byte> plaintextKey, CancellationToken cancellationToken) =>
+        versions[_current].WrapAsync(plaintextKey, cancellationToken);
+
+    public Task<byte[]> UnwrapAsync(WrappedKey wrapped, CancellationToken cancellationToken) =>
+        versions.Single(v => v.KeyId == wrapped.KeyId).UnwrapAsync(wrapped, cancellationToken);
 }
 
 /// <summary>An LSP: its derived keys and signed profile.</summary>
