@@ -138,6 +138,8 @@ var tableNames = [
   'Processed'
   'RateCounters'
   'Accounts'
+  'LspSessions'
+  'LspOwners'
   'PoisonReasons'
 ]
 var useServiceBus = messaging == 'serviceBus'

@@ -190,6 +190,8 @@ var appSettings = {
   // %Setting% references of function.json (the host fails to index a function whose setting is missing).
   'EnvelopesQueue': envelopesQueueName
   'SweeperSchedule': sweeperSchedule
+  'LspSweeperSchedule': '0 */15 * * * *'
+  'EscrowRewrapSchedule': '0 30 3 * * *'
   // Key Vault: REST adapter for sign / wrapKey / unwrapKey (decisions §23).
   'KeyVault__VaultUri': keyVaultUri
   'KeyVault__ClientId': identityClientId

@@ -194,6 +194,8 @@ public sealed class AppSettingsCrossCheckTests
             ["Messaging__Transport"] = transport,
             ["EnvelopesQueue"] = Catalog.Queues.Single(q => q.Setting == "EnvelopesQueue").DefaultName,
             ["SweeperSchedule"] = Catalog.Functions.OfType<TimerFunction>().Single(t => t.ScheduleSetting == "SweeperSchedule").DefaultSchedule,
+            ["LspSweeperSchedule"] = Catalog.Functions.OfType<TimerFunction>().Single(t => t.ScheduleSetting == "LspSweeperSchedule").DefaultSchedule,
+            ["EscrowRewrapSchedule"] = Catalog.Functions.OfType<TimerFunction>().Single(t => t.ScheduleSetting == "EscrowRewrapSchedule").DefaultSchedule,
             ["KeyVault__VaultUri"] = "https://kv-example.vault.azure.net/",
             ["KeyVault__ClientId"] = clientId,
             ["Gateway__SignerKeyId"] = "https://kv-example.vault.azure.net/keys/gateway-signer",
