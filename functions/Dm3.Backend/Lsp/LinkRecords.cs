@@ -226,11 +226,14 @@ public sealed class LinkRecordsHandler(AppCatalog apps, NameStore names, NonceSe
     }
 }
 
-/// <summary>What the gateway serves for <c>network.dm3.link</c> (§9.3): the stored record until its attestation expires, then nothing (<c>""</c>).</summary>
+/// <summary>
+/// What the gateway serves for <c>network.dm3.link</c> (§9.3): the stored record (written only after the checks of
+/// <see cref="LinkRecordsHandler"/>) until its attestation's <c>expiresAt</c> has passed, then nothing (<c>""</c>).
+/// </summary>
 public static class LiveLinkRecord
 {
     public static string? Serve(string? record, DateTimeOffset now) =>
-        record is not null && LinkAttestation.TryParseRecordValue(record, out var attestation, out _) && now.ToUnixTimeSeconds() < attestation.ExpiresAt
-            ? record
-            : null;
+        record is not null && LinkAttestation.TryParseRecordValue(record, out var attestation, out _) && now.ToUnixTimeSeconds() >= attestation.ExpiresAt
+            ? null
+            : record;
 }
