@@ -40,8 +40,8 @@ public sealed class LspHost : WebApplicationFactory<Program>
     public const string MainParent = "main.eth";
     public const string MainDomain = "main.example";
     public const string AllowedOrigin = "https://app.myapp.example";
-    public const string EnsResolver = "0x1111111111111111111111111111111111111111";
-    public const string Dm3Resolver = "0x2222222222222222222222222222222222222222";
+    public const string EnsResolver = Support.TestHostSettings.EnsResolver;
+    public const string Dm3Resolver = Support.TestHostSettings.Dm3Resolver;
 
     private static readonly Lazy<string[]> WrappingKeys = new(() => [.. Enumerable.Range(0, 2).Select(_ =>
     {
@@ -57,23 +57,11 @@ public sealed class LspHost : WebApplicationFactory<Program>
 
     private LspHost(IDictionary<string, string?>? overrides)
     {
-        var table = Environment.GetEnvironmentVariable("DM3_TEST_TABLE_ENDPOINT") ?? "http://127.0.0.1:10002/devstoreaccount1";
-        var queue = Environment.GetEnvironmentVariable("DM3_TEST_QUEUE_ENDPOINT") ?? "http://127.0.0.1:10001/devstoreaccount1";
-        Azurite.EnsureReachable(new System.Uri(table));
         TablePrefix = "l" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
         SignerKey = ResolverHost.RandomKey();
-        _settings = new Dictionary<string, string?>
+        _settings = Support.TestHostSettings.Common(TablePrefix, SignerKey, RandomNumberGenerator.GetBytes(32), RandomNumberGenerator.GetBytes(32), "https://ds.example.com");
+        foreach (var (k, v) in new Dictionary<string, string?>
         {
-            ["Storage:ConnectionString"] = $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={StorageConnection.DevelopmentAccountKey};TableEndpoint={table};QueueEndpoint={queue};",
-            ["Storage:TablePrefix"] = TablePrefix,
-            ["Queues:PumpEnabled"] = "false",
-            ["DevKeys:Enabled"] = "false",
-            ["Gateway:SignerPrivateKey"] = Convert.ToHexStringLower(SignerKey),
-            ["DeliveryService:EncryptionPrivateKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
-            ["DeliveryService:SigningPrivateKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
-            ["DeliveryService:TokenSecret"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
-            ["Links:OwnerIndexKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
-            ["DeliveryService:Url"] = "https://ds.example.com",
             ["Apps:0:ParentName"] = Parent,
             ["Apps:0:ChainIds:0"] = "1",
             ["Apps:0:AllowedOrigins:0"] = AllowedOrigin,
@@ -94,11 +82,11 @@ public sealed class LspHost : WebApplicationFactory<Program>
             ["Apps:1:LspLimits:NoncesPerMinutePerApp"] = "100000",
             ["Apps:1:Domains:0:Host"] = MainDomain,
             ["Apps:1:Domains:0:Scopes:0"] = "register",
-            ["Gateway:Resolvers:0:Address"] = EnsResolver,
-            ["Gateway:Resolvers:0:Family"] = "ens",
-            ["Gateway:Resolvers:1:Address"] = Dm3Resolver,
-            ["Gateway:Resolvers:1:Family"] = "dm3",
-        };
+        })
+        {
+            _settings[k] = v;
+        }
+
         foreach (var (k, v) in overrides ?? new Dictionary<string, string?>())
         {
             _settings[k] = v;
