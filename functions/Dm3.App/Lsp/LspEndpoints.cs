@@ -70,11 +70,14 @@ internal static class LspEndpoints
 
     private static async Task<IResult> QueryAsync(HttpContext http, QueryLspsHandler handler, CancellationToken ct)
     {
-        var body = await ReadJsonAsync(http.Request, ct).ConfigureAwait(false);
+        var (text, _) = await HttpBodies.ReadTextAsync(http.Request, MaxBodyBytes, ct).ConfigureAwait(false);
+        var body = string.IsNullOrWhiteSpace(text) ? new JsonObject()
+            : Dm3.Protocol.Json.CanonicalJson.TryParse(text, out var node, out _) ? node as JsonObject : null;
         var include = body?["includeEscrow"];
         if (body is null || (include is not null && include.GetValueKind() is not (JsonValueKind.True or JsonValueKind.False)))
         {
-            return Problem(http, LspError.Request("The body must be {\"includeEscrow\": bool} (or {})."));
+            // Without a session the answer is 401 whatever the body (§6.2: callers without a session learn nothing).
+            return Problem(http, string.IsNullOrEmpty(Bearer(http)) ? LspError.Session : LspError.Request("The body must be {\"includeEscrow\": bool} (or {})."));
         }
 
         var result = await handler.HandleAsync(Bearer(http), new QueryLspsRequest(include?.GetValue<bool>() ?? false), ct).ConfigureAwait(false);

@@ -167,6 +167,10 @@ public sealed class LspSessionTests(LspHost host) : IClassFixture<LspHost>
             var response = await _client.SendAsync(Authorized(HttpMethod.Post, "/lsp/v1/profiles/query", session, new JsonObject()));
             await AssertProblemAsync(response, HttpStatusCode.Unauthorized, "invalid_session");
         }
+
+        // Whatever the body: no session, no other answer.
+        await AssertProblemAsync(await _client.PostAsync("/lsp/v1/profiles/query", new StringContent("not json")), HttpStatusCode.Unauthorized, "invalid_session");
+        await AssertProblemAsync(await _client.PostAsync("/lsp/v1/profiles/query", null), HttpStatusCode.Unauthorized, "invalid_session");
     }
 
     [Fact]
