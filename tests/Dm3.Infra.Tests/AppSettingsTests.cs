@@ -18,7 +18,7 @@ public sealed class AppSettingsTests
             "APPLICATIONINSIGHTS_CONNECTION_STRING",
             "Storage__tableServiceUri", "Storage__queueServiceUri", "Storage__credential", "Storage__clientId",
             "ServiceBus__fullyQualifiedNamespace", "ServiceBus__credential", "ServiceBus__clientId",
-            "Messaging__Transport", "EnvelopesQueue", "SweeperSchedule",
+            "Messaging__Transport", "EnvelopesQueue", "SweeperSchedule", "LspSweeperSchedule", "EscrowRewrapSchedule",
             "KeyVault__VaultUri", "KeyVault__ClientId", "Gateway__SignerKeyId",
             "Gateway__SignatureTtlSeconds", "Gateway__Resolvers__0__Address", "Gateway__Resolvers__0__Family",
             "Escrow__WrappingKeyId",
