@@ -122,6 +122,8 @@ var tableNames = [
   'Processed'
   'RateCounters'
   'Accounts'
+  'LspSessions'
+  'LspOwners'
   'PoisonReasons'
 ]
 var functionAppName = 'func-${resourceToken}'

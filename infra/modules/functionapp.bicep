@@ -167,6 +167,8 @@ var appSettings = {
   // %Setting% references of the triggers (the host fails to index a function whose setting is missing).
   'EnvelopesQueue': envelopesQueueName
   'SweeperSchedule': sweeperSchedule
+  'LspSweeperSchedule': '0 */15 * * * *'
+  'EscrowRewrapSchedule': '0 30 3 * * *'
   // Key Vault: the SDK's KeyClient / CryptographyClient for sign / wrapKey / unwrapKey (decisions §23, §33).
   'KeyVault__VaultUri': keyVaultUri
   'KeyVault__ClientId': identityClientId

@@ -19,7 +19,7 @@ public sealed class AppSettingsTests
             "APPLICATIONINSIGHTS_CONNECTION_STRING", "APPLICATIONINSIGHTS_AUTHENTICATION_STRING",
             "WEBSITE_USE_PLACEHOLDER_DOTNETISOLATED",
             "Storage__tableServiceUri", "Storage__queueServiceUri", "Storage__credential", "Storage__clientId",
-            "EnvelopesQueue", "SweeperSchedule",
+            "EnvelopesQueue", "SweeperSchedule", "LspSweeperSchedule", "EscrowRewrapSchedule",
             "KeyVault__VaultUri", "KeyVault__ClientId", "Gateway__SignerKeyId",
             "Gateway__SignatureTtlSeconds", "Gateway__Resolvers__0__Address", "Gateway__Resolvers__0__Family",
             "Escrow__WrappingKeyId",

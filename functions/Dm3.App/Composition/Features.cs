@@ -14,6 +14,7 @@ public static class Features
         new Dm3.App.Profiles.ResolverFeature(),
         new Dm3.App.Ccip.GatewayFeature(),
         new Dm3.App.Delivery.DeliveryFeature(),
+        new Dm3.App.Lsp.LspFeature(),
     ];
 
     /// <summary>The catalog described by every feature (pure; used by the program and by `functions-json`).</summary>

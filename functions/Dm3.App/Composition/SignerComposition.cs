@@ -48,8 +48,16 @@ internal static class SignerComposition
         });
         services.AddSingleton<IKeyWrapper>(sp =>
         {
-            var keyId = sp.GetRequiredService<SettingsReader>().OptionalString(EscrowWrappingKeyIdSetting)
-                ?? throw new SettingsException(EscrowWrappingKeyIdSetting, "is required for key escrow (a Key Vault RSA key id).");
+            var keyId = sp.GetRequiredService<SettingsReader>().OptionalString(EscrowWrappingKeyIdSetting);
+            if (keyId is null && sp.GetRequiredService<KeyMaterial>().DevKeysPath is { } devKeys)
+            {
+                // Dev: a local RSA-3072 key next to the dev keys (decisions §25), generated on first use.
+                return LocalKeyWrapper.LoadOrCreate(Path.Combine(Path.GetDirectoryName(devKeys)!, "escrow-wrapping-key.pem"));
+            }
+            if (keyId is null)
+            {
+                throw new SettingsException(EscrowWrappingKeyIdSetting, "is required for key escrow (a Key Vault RSA key id).");
+            }
             var client = sp.GetRequiredService<KeyClient>();
             var (name, version) = ParseKeyId(client, keyId, EscrowWrappingKeyIdSetting);
             return new KeyVaultKeyWrapper(client, name, version);

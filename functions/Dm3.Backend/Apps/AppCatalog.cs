@@ -16,6 +16,9 @@ public sealed record AppDefinition(
     IReadOnlyList<string> AllowedOrigins,
     TimeSpan? SignatureTtl)
 {
+    /// <summary>Rate limits of the linked-profile API (linked-profiles §11).</summary>
+    public Lsp.LspLimitOptions LspLimits { get; init; } = new();
+
     /// <summary><c>addr.&lt;P&gt;</c>: the parent of every address name of this app (the <c>subdomain</c> of a claim).</summary>
     public string AddressParent { get; } = "addr." + ParentName;
 
@@ -250,8 +253,9 @@ public sealed class AppCatalog
             ttl = TimeSpan.FromSeconds(seconds);
         }
 
+        problems.AddRange((o.LspLimits ?? new()).Validate(path));
         return problems.Count == before
-            ? new AppDefinition(parent, dsName, dsNames, chainIds, domains, o.AllowedOrigins.ToList(), ttl)
+            ? new AppDefinition(parent, dsName, dsNames, chainIds, domains, o.AllowedOrigins.ToList(), ttl) { LspLimits = o.LspLimits ?? new() }
             : null;
     }
 }

@@ -32,6 +32,9 @@ public sealed class AppOptions
 
     /// <summary>Gateway signature lifetime for names under this parent; default: <c>Gateway:SignatureTtlSeconds</c>.</summary>
     public int? SignatureTtlSeconds { get; set; }
+
+    /// <summary>Rate limits of the linked-profile API for this app (linked-profiles §11).</summary>
+    public Lsp.LspLimitOptions LspLimits { get; set; } = new();
 }
 
 /// <summary>One EIP-4361 domain (RFC 3986 authority) of an app.</summary>

@@ -244,7 +244,9 @@ public sealed class CcipGateway
             return (NameRecords.None, ttl);
         }
 
-        return (new NameRecords(address, ProfileTextRecord.Encode(record.ProfileJson), record.Link, null), ttl);
+        // network.dm3.link: "" once the attestation has expired (linked-profiles §9.3).
+        var link = Lsp.LiveLinkRecord.Serve(record.Link, _time.GetUtcNow());
+        return (new NameRecords(address, ProfileTextRecord.Encode(record.ProfileJson), link, null), ttl);
     }
 
     private static bool TryNormaliseAddressText(string? text, [NotNullWhen(true)] out string? lower)

@@ -14,12 +14,13 @@ public static class NoncePurposes
     public const string ProfileDelete = "profile-delete";
     public const string Owner = "owner";
     public const string PublishLink = "publish-link";
+    public const string UnpublishLink = "unpublish-link";
 
     /// <summary>The purposes <c>POST /resolver/nonces</c> issues.</summary>
     public static readonly IReadOnlySet<string> Resolver = new HashSet<string>(StringComparer.Ordinal) { ProfileUpdate, ProfileDelete };
 
     /// <summary>The purposes the linked-profile API issues (<c>POST /lsp/v1/nonces</c>).</summary>
-    public static readonly IReadOnlySet<string> LinkedProfiles = new HashSet<string>(StringComparer.Ordinal) { Owner, PublishLink };
+    public static readonly IReadOnlySet<string> LinkedProfiles = new HashSet<string>(StringComparer.Ordinal) { Owner, PublishLink, UnpublishLink };
 }
 
 /// <summary>Request to issue a nonce for <paramref name="App"/> (its parent name) and <paramref name="Purpose"/>.</summary>
@@ -136,6 +137,13 @@ public sealed class NonceService
             // Ok, NotFound (consumed or removed concurrently) and PreconditionFailed are all fine here.
             await store.DeleteAsync(_table.Name, row.PartitionKey, row.RowKey, "*", cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Removes every expired nonce of every purpose (the sweeper timer); returns how many rows it removed.</summary>
+    public async Task<int> RemoveExpiredAsync(CancellationToken cancellationToken)
+    {
+        var store = await _table.ReadyAsync(cancellationToken).ConfigureAwait(false);
+        return await TableSweep.DeleteWhereAsync(store, _table.Name, TableSweep.Before(ExpiresAtColumn, _time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Consumes <paramref name="nonce"/> for (<paramref name="app"/>, <paramref name="purpose"/>) exactly once.</summary>

@@ -187,7 +187,8 @@ public sealed class ClaimAddressHandler
             return ClaimAddressResult.Fail(ResolverStatus.Unauthorized, proofError);
         }
 
-        var replacement = record with { Version = existing.Version + 1, Link = existing.Deleted ? null : existing.Link };
+        // A new profile drops the link record: its attestation names the old profile hash (linked-profiles §9.3).
+        var replacement = record with { Version = existing.Version + 1, Link = null };
         var (replaced, _) = await _names.ReplaceAsync(replacement, existing.ETag ?? "*", cancellationToken).ConfigureAwait(false);
         return replaced == NameWriteStatus.Written
             ? new ClaimAddressResult(existing.Deleted ? ResolverStatus.Created : ResolverStatus.Ok, name, hash, null)

@@ -35,8 +35,8 @@ public sealed class ResolverHost : WebApplicationFactory<Dm3.Host.Program>
     public const string Domain = "app.example.com";
     public const string QueryOnlyDomain = "other.example.com";
     public const string DsUrl = "https://ds.example.com";
-    public const string EnsResolver = "0x1111111111111111111111111111111111111111";
-    public const string Dm3Resolver = "0x2222222222222222222222222222222222222222";
+    public const string EnsResolver = Support.TestHostSettings.EnsResolver;
+    public const string Dm3Resolver = Support.TestHostSettings.Dm3Resolver;
 
     private readonly Dictionary<string, string?> _settings;
 
@@ -47,38 +47,18 @@ public sealed class ResolverHost : WebApplicationFactory<Dm3.Host.Program>
 
     private ResolverHost(IDictionary<string, string?>? overrides, byte[]? signerKey)
     {
-        var table = Environment.GetEnvironmentVariable("DM3_TEST_TABLE_ENDPOINT") ?? "http://127.0.0.1:10002/devstoreaccount1";
-        var queue = Environment.GetEnvironmentVariable("DM3_TEST_QUEUE_ENDPOINT") ?? "http://127.0.0.1:10001/devstoreaccount1";
-        Azurite.EnsureReachable(new Uri(table));
         SignerKey = signerKey ?? RandomKey();
         DsSigningSeed = RandomNumberGenerator.GetBytes(32);
         DsEncryptionKey = RandomNumberGenerator.GetBytes(32);
         TablePrefix = "t" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
-        _settings = new Dictionary<string, string?>
-        {
-            ["Storage:ConnectionString"] = $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={StorageConnection.DevelopmentAccountKey};TableEndpoint={table};QueueEndpoint={queue};",
-            ["Storage:TablePrefix"] = TablePrefix,
-            ["Queues:PumpEnabled"] = "false",
-            ["DevKeys:Enabled"] = "false",
-            ["Gateway:SignerPrivateKey"] = Convert.ToHexStringLower(SignerKey),
-            ["DeliveryService:EncryptionPrivateKey"] = Convert.ToBase64String(DsEncryptionKey),
-            ["DeliveryService:SigningPrivateKey"] = Convert.ToBase64String(DsSigningSeed),
-            ["DeliveryService:TokenSecret"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
-            ["Auth:TokenSecret"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
-            ["Links:OwnerIndexKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
-            ["DeliveryService:Url"] = DsUrl,
-            ["Apps:0:ParentName"] = Parent,
-            ["Apps:0:ChainIds:0"] = "1",
-            ["Apps:0:Domains:0:Host"] = Domain,
-            ["Apps:0:Domains:0:Scopes:0"] = "register",
-            ["Apps:0:Domains:0:Scopes:1"] = "delete",
-            ["Apps:0:Domains:1:Host"] = QueryOnlyDomain,
-            ["Apps:0:Domains:1:Scopes:0"] = "query",
-            ["Gateway:Resolvers:0:Address"] = EnsResolver,
-            ["Gateway:Resolvers:0:Family"] = "ens",
-            ["Gateway:Resolvers:1:Address"] = Dm3Resolver,
-            ["Gateway:Resolvers:1:Family"] = "dm3",
-        };
+        _settings = Support.TestHostSettings.Common(TablePrefix, SignerKey, DsSigningSeed, DsEncryptionKey, DsUrl);
+        _settings["Apps:0:ParentName"] = Parent;
+        _settings["Apps:0:ChainIds:0"] = "1";
+        _settings["Apps:0:Domains:0:Host"] = Domain;
+        _settings["Apps:0:Domains:0:Scopes:0"] = "register";
+        _settings["Apps:0:Domains:0:Scopes:1"] = "delete";
+        _settings["Apps:0:Domains:1:Host"] = QueryOnlyDomain;
+        _settings["Apps:0:Domains:1:Scopes:0"] = "query";
         foreach (var (k, v) in overrides ?? new Dictionary<string, string?>())
         {
             _settings[k] = v;

@@ -181,6 +181,8 @@ public sealed class AppSettingsCrossCheckTests
             ["Storage__clientId"] = clientId,
             ["EnvelopesQueue"] = Catalog.Queues.Single(q => q.Setting == "EnvelopesQueue").DefaultName,
             ["SweeperSchedule"] = Catalog.Functions.OfType<TimerFunction>().Single(t => t.ScheduleSetting == "SweeperSchedule").DefaultSchedule,
+            ["LspSweeperSchedule"] = Catalog.Functions.OfType<TimerFunction>().Single(t => t.ScheduleSetting == "LspSweeperSchedule").DefaultSchedule,
+            ["EscrowRewrapSchedule"] = Catalog.Functions.OfType<TimerFunction>().Single(t => t.ScheduleSetting == "EscrowRewrapSchedule").DefaultSchedule,
             ["KeyVault__VaultUri"] = "https://kv-example.vault.azure.net/",
             ["KeyVault__ClientId"] = clientId,
             ["Gateway__SignerKeyId"] = "https://kv-example.vault.azure.net/keys/gateway-signer",

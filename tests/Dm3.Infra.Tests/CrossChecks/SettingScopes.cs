@@ -49,6 +49,7 @@ internal static class SettingScopes
         ["Apps__N__DeliveryServiceNames"] = "default [DeliveryServiceName]",
         ["Apps__N__SignatureTtlSeconds"] = "default Gateway__SignatureTtlSeconds",
         ["Apps__N__Domains__N__UriPrefixes"] = "default https://<Host>/",
+        ["Apps__N__LspLimits"] = "default: the rate limits of linked-profiles §11",
     };
 
     /// <summary>Written by the Bicep for the Functions host (storage of the host, telemetry); the program does not read them.</summary>
