@@ -142,7 +142,8 @@ public sealed class EnsReader
                 return EnsRead.Fail("ens.reverted", "The resolver call reverted.");
             }
 
-            if (lookups == CcipClient.MaxNestedLookups)
+            // The first lookup plus at most MaxNestedLookups asked for by callbacks.
+            if (lookups > CcipClient.MaxNestedLookups)
             {
                 return EnsRead.Fail("ccip.too_many_lookups", $"The resolver asked for more than {CcipClient.MaxNestedLookups} nested offchain lookups.");
             }
