@@ -188,7 +188,7 @@ public sealed class NameResolver
         var budget = new ResolutionBudget(_options.MaxRequestsPerResolution);
         if (_hosted?.Classify(normalized) is { } hosted)
         {
-            var stored = await _hosted.ReadAsync(hosted, cancellationToken).ConfigureAwait(false);
+            var stored = (await _hosted.ReadAsync(hosted, cancellationToken).ConfigureAwait(false)).Records;
             var value = key switch
             {
                 ProfileTextRecord.ProfileKey => stored.ProfileRecord,
@@ -231,7 +231,7 @@ public sealed class NameResolver
     {
         if (_hosted?.Classify(name) is { } hosted)
         {
-            var stored = await _hosted.ReadAsync(hosted, cancellationToken).ConfigureAwait(false);
+            var stored = (await _hosted.ReadAsync(hosted, cancellationToken).ConfigureAwait(false)).Records;
             var text = textKey == ProfileTextRecord.ProfileKey ? stored.ProfileRecord : stored.DeliveryServiceRecord;
             return new RecordsRead("hosted", stored.Address, text, ResolutionStatus.Resolved, null);
         }
