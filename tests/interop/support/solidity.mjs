@@ -1,7 +1,7 @@
 // Compiles the test-only contracts under support/contracts with solc-js, installed on first use into a git-ignored
 // cache (.artifacts/npm-tools) with a pinned version — not an npm dependency of the repository.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -28,10 +28,13 @@ export function toolRequire(spec) {
 /** `{ abi, bytecode }` of a contract in support/contracts/<file>. */
 export function compile(file, contractName) {
   const solc = toolRequire(SOLC)('solc');
-  const source = readFileSync(path.join(ROOT, 'tests', 'interop', 'support', 'contracts', file), 'utf8');
+  // Every file of support/contracts is a source, so contracts can import each other ("./SignedAnswer.sol").
+  const dir = path.join(ROOT, 'tests', 'interop', 'support', 'contracts');
+  const sources = Object.fromEntries(readdirSync(dir).filter((f) => f.endsWith('.sol'))
+    .map((f) => [f, { content: readFileSync(path.join(dir, f), 'utf8') }]));
   const input = {
     language: 'Solidity',
-    sources: { [file]: { content: source } },
+    sources,
     settings: { optimizer: { enabled: true, runs: 200 }, outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object'] } } },
   };
   const output = JSON.parse(solc.compile(JSON.stringify(input)));

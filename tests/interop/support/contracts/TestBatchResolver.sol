@@ -5,6 +5,8 @@
 // answer like OffchainResolver does (raw digest keccak256(0x1900 ‖ this ‖ expires ‖ keccak256(request) ‖ keccak256(result))).
 pragma solidity ^0.8.20;
 
+import "./SignedAnswer.sol";
+
 contract TestBatchResolver {
     error OffchainLookup(address sender, string[] urls, bytes callData, bytes4 callbackFunction, bytes extraData);
 
@@ -41,19 +43,6 @@ contract TestBatchResolver {
     function resolveBatch(bytes calldata response, bytes calldata callData) external view returns (bytes memory) {
         (bool[] memory failures, bytes[] memory responses) = abi.decode(response, (bool[], bytes[]));
         require(failures.length == 1 && !failures[0], "gateway failed");
-        (bytes memory result, uint64 expires, bytes memory sig) = abi.decode(responses[0], (bytes, uint64, bytes));
-        require(expires >= block.timestamp, "expired");
-        bytes32 digest = keccak256(abi.encodePacked(hex"1900", address(this), expires, keccak256(callData), keccak256(result)));
-        require(sig.length == 65, "bad signature length");
-        bytes32 r;
-        bytes32 s;
-        uint8 v;
-        assembly {
-            r := mload(add(sig, 32))
-            s := mload(add(sig, 64))
-            v := byte(0, mload(add(sig, 96)))
-        }
-        require(ecrecover(digest, v, r, s) == signer, "bad signature");
-        return result;
+        return SignedAnswer.verify(responses[0], callData, address(this), signer);
     }
 }

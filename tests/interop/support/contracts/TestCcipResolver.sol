@@ -5,6 +5,8 @@
 // keccak256(0x1900 ‖ this ‖ uint64 expires ‖ keccak256(callData) ‖ keccak256(result)) signed by `signer` (raw digest).
 pragma solidity ^0.8.20;
 
+import "./SignedAnswer.sol";
+
 contract TestCcipResolver {
     error OffchainLookup(address sender, string[] urls, bytes callData, bytes4 callbackFunction, bytes extraData);
 
@@ -31,19 +33,7 @@ contract TestCcipResolver {
 
     function resolveWithProof(bytes calldata response, bytes calldata extraData) external view returns (bytes memory) {
         (bytes memory callData, uint8 depth) = abi.decode(extraData, (bytes, uint8));
-        (bytes memory result, uint64 expires, bytes memory sig) = abi.decode(response, (bytes, uint64, bytes));
-        require(expires >= block.timestamp, "expired");
-        bytes32 digest = keccak256(abi.encodePacked(hex"1900", address(this), expires, keccak256(callData), keccak256(result)));
-        require(sig.length == 65, "bad signature length");
-        bytes32 r;
-        bytes32 s;
-        uint8 v;
-        assembly {
-            r := mload(add(sig, 32))
-            s := mload(add(sig, 64))
-            v := byte(0, mload(add(sig, 96)))
-        }
-        require(ecrecover(digest, v, r, s) == signer, "bad signature");
+        bytes memory result = SignedAnswer.verify(response, callData, address(this), signer);
         if (depth < nest) {
             revert OffchainLookup(address(this), _urls, callData, this.resolveWithProof.selector, abi.encode(callData, depth + 1));
         }
