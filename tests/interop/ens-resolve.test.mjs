@@ -73,7 +73,7 @@ function startScriptedGateway(port) {
     const [, mode, ...rest] = url.pathname.split('/');
     hit(mode);
     try {
-      if (mode === 'files') {
+      if (mode === 'files' || mode === 'ipfs') {
         const body = files.get(rest.join('/'));
         res.writeHead(body ? 200 : 404, { 'content-type': 'application/json' }).end(body ?? '{}');
         return;
@@ -114,7 +114,8 @@ function decodeDns(bytes) {
 
 /** Runs `dm3 resolve NAME --json` against the chain; returns { code, out }. */
 function resolve(name, { allowPrivate = true } = {}) {
-  const args = [CLI, 'resolve', name, '--json', '--rpc', anvil.url, '--ens-registry', registry.target, '--allow-http'];
+  const args = [CLI, 'resolve', name, '--json', '--rpc', anvil.url, '--ens-registry', registry.target, '--allow-http',
+    '--ipfs-gateway', `${gateway.url}/ipfs/`];
   if (allowPrivate) args.push('--allow-private');
   return new Promise((done, fail) => {
     execFile('dotnet', args, { timeout: 60_000 }, (error, stdout, stderr) => {
@@ -294,6 +295,45 @@ test('(c) an http(s) profile record resolves when dm3Hash matches and is rejecte
   assert.equal(bad.out.status, 'Rejected');
   assert.equal(bad.out.error.code, 'record.hash_mismatch');
   assert.equal(bad.out.profile, null);
+});
+
+/** CIDv1, raw codec, sha2-256, multibase base32 ("b…") of the bytes. */
+function rawCid(bytes) {
+  const raw = Buffer.concat([Buffer.from([0x01, 0x55, 0x12, 0x20]), createHash('sha256').update(bytes).digest()]);
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz234567';
+  let bits = 0;
+  let value = 0;
+  let out = 'b';
+  for (const byte of raw) {
+    value = (value << 8) | byte;
+    bits += 8;
+    while (bits >= 5) {
+      out += alphabet[(value >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+  }
+  if (bits > 0) out += alphabet[(value << (5 - bits)) & 31];
+  return out;
+}
+
+test('(c) an ipfs:// profile record is fetched through the configured gateway and checked against its CID', async () => {
+  const wallet = Wallet.createRandom();
+  const signed = await signedProfileFor(wallet);
+  const json = stringify(signed);
+  const cid = rawCid(Buffer.from(json, 'utf8'));
+  gateway.files.set(cid, json);
+  await plainName('ipfsgood', { 'network.dm3.profile': `ipfs://${cid}` }, wallet.address);
+  const good = await resolve('ipfsgood.eth');
+  assert.equal(good.code, 0, JSON.stringify(good.out));
+  assert.deepEqual(good.out.profile, signed);
+
+  const other = await signedProfileFor(wallet);
+  const tamperedCid = rawCid(Buffer.from(stringify(other), 'utf8'));
+  gateway.files.set(tamperedCid, json); // the gateway serves different bytes than the CID names
+  await plainName('ipfsbad', { 'network.dm3.profile': `ipfs://${tamperedCid}` }, wallet.address);
+  const bad = await resolve('ipfsbad.eth');
+  assert.equal(bad.code, 1);
+  assert.equal(bad.out.error.code, 'record.ipfs_mismatch');
 });
 
 test('(d) a name without a resolver is not found (exit 0, profile null)', async () => {

@@ -304,13 +304,23 @@ public sealed class NameResolver
             default:
             {
                 // ipfs://<cid>[/path] through the operator's gateway (the gateway host is configuration, the path chain data).
+                // A CIDv1 of raw or json bytes with sha2-256 is checked against the fetched bytes; for other CIDs (UnixFS)
+                // the operator's gateway is trusted.
                 var path = record.Url!["ipfs://".Length..].TrimStart('/');
-                if (!Uri.TryCreate(_options.IpfsGateway.TrimEnd('/') + "/" + path, UriKind.Absolute, out var url))
+                var slash = path.IndexOf('/', StringComparison.Ordinal);
+                if (!IpfsCid.TryParse(slash < 0 ? path : path[..slash], out var cid)
+                    || !Uri.TryCreate(_options.IpfsGateway.TrimEnd('/') + "/" + path, UriKind.Absolute, out var url))
                 {
-                    return new JsonRead(null, ResolutionStatus.Rejected, new ProtocolError("record.bad_ipfs", "The ipfs:// record does not form a gateway URL."));
+                    return new JsonRead(null, ResolutionStatus.Rejected, new ProtocolError("record.bad_ipfs", "The ipfs:// record does not name a valid CID."));
                 }
 
-                return await FetchAsync(url, OutboundOrigin.Operator, budget, cancellationToken).ConfigureAwait(false);
+                var fetched = await FetchAsync(url, OutboundOrigin.Operator, budget, cancellationToken).ConfigureAwait(false);
+                if (fetched.Error is null && slash < 0 && cid.CanVerify && !cid.Matches(Encoding.UTF8.GetBytes(fetched.Json!)))
+                {
+                    return new JsonRead(null, ResolutionStatus.Rejected, new ProtocolError("record.ipfs_mismatch", "The content fetched for the ipfs:// record does not match its CID."));
+                }
+
+                return fetched;
             }
         }
     }
