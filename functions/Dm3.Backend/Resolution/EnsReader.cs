@@ -106,7 +106,13 @@ public sealed class EnsReader
             return await CallWithLookupsAsync(resolver.Address, innerCall, budget, cancellationToken).ConfigureAwait(false);
         }
 
-        var outer = CcipCalls.Resolve(EnsNames.DnsEncode(name), innerCall);
+        if (!EnsNames.TryDnsEncode(name, out var dnsName, out var encodeError))
+        {
+            // ENSIP-10 passes the name DNS-encoded: a label over 63 bytes (or a name over 255) cannot be asked for.
+            return new EnsRead(null, encodeError);
+        }
+
+        var outer = CcipCalls.Resolve(dnsName, innerCall);
         var read = await CallWithLookupsAsync(resolver.Address, outer, budget, cancellationToken).ConfigureAwait(false);
         if (!read.Ok)
         {

@@ -357,6 +357,7 @@ public sealed class NameResolver
     private static ResolutionStatus StatusOf(ProtocolError error) => error.Code switch
     {
         "ccip.gateway_rejected" or "ccip.sender_mismatch" or "ccip.bad_lookup" or "ens.reverted" or "ens.bad_resolver_answer" or "ccip.gateway_refused" => ResolutionStatus.Rejected,
+        _ when error.Code.StartsWith("ens.dns.", StringComparison.Ordinal) => ResolutionStatus.Rejected,
         _ => ResolutionStatus.Failed,
     };
 

@@ -77,6 +77,16 @@ public sealed class NameResolverTests
     }
 
     [Fact]
+    public async Task A_wildcard_name_with_a_label_over_63_bytes_is_rejected_not_thrown()
+    {
+        var node = new ScriptedNode((to, data) =>
+            to.AsSpan().SequenceEqual(Registry) ? Word(0, Resolver) : Word(1));
+        var result = await Create(node, new ManualClock(DateTimeOffset.UnixEpoch)).ResolveAsync(new string('a', 64) + ".eth", CancellationToken.None);
+        Assert.Equal(ResolutionStatus.Rejected, result.Status);
+        Assert.Equal("ens.dns.label_too_long", result.Error!.Code);
+    }
+
+    [Fact]
     public async Task Gateway_fail_over_stops_at_the_request_budget()
     {
         var urls = Enumerable.Range(0, 20).Select(i => $"https://gw{i}.example/{{sender}}/{{data}}.json").ToList();
