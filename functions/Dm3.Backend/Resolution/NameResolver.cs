@@ -4,6 +4,8 @@ using Dm3.Protocol.Ccip;
 using Dm3.Protocol.Crypto;
 using Dm3.Protocol.Ens;
 using Dm3.Protocol.Profiles;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Dm3.Backend.Resolution;
 
@@ -65,8 +67,11 @@ public sealed class NameResolver
     private readonly ResolutionCache<NameResolution> _profiles;
     private readonly ResolutionCache<DeliveryServiceResolution> _deliveryServices;
 
-    public NameResolver(ResolutionOptions options, IOutboundHttp http, HostedRecordSource? hosted, TimeProvider time)
+    private readonly ILogger _logger;
+
+    public NameResolver(ResolutionOptions options, IOutboundHttp http, HostedRecordSource? hosted, TimeProvider time, ILogger<NameResolver>? logger = null)
     {
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(http);
         var errors = options.Validate();
@@ -106,7 +111,22 @@ public sealed class NameResolver
             return Task.FromResult(NameResolution.Fail(ResolutionStatus.InvalidName, null, null, error));
         }
 
-        return _profiles.GetOrAddAsync(normalized, ct => ResolveUncachedAsync(normalized, ct), r => Ttl(r.Status), cancellationToken);
+        return _profiles.GetOrAddAsync(normalized, ct => ResolveAndLogAsync(normalized, ct), r => Ttl(r.Status), cancellationToken);
+    }
+
+    private async Task<NameResolution> ResolveAndLogAsync(string name, CancellationToken cancellationToken)
+    {
+        var result = await ResolveUncachedAsync(name, cancellationToken).ConfigureAwait(false);
+        if (result.Status == ResolutionStatus.Failed)
+        {
+            ResolutionLog.Failed(_logger, result.Source ?? "", result.Error?.Code ?? "");
+        }
+        else
+        {
+            ResolutionLog.Resolved(_logger, result.Status, result.Source ?? "", result.Error?.Code ?? "");
+        }
+
+        return result;
     }
 
     /// <summary>Resolves the <c>network.dm3.deliveryService</c> record of a delivery-service name.</summary>
@@ -367,4 +387,14 @@ public sealed class NameResolver
     }
 
     private sealed record JsonRead(string? Json, ResolutionStatus Status, ProtocolError? Error);
+}
+
+/// <summary>Resolution outcomes; never the name (it may identify a person) nor addresses, only status and reason codes.</summary>
+internal static partial class ResolutionLog
+{
+    [LoggerMessage(EventId = 2301, Level = LogLevel.Debug, Message = "Name resolution {Status} via {Source} ({ReasonCode})")]
+    public static partial void Resolved(ILogger logger, ResolutionStatus status, string source, string reasonCode);
+
+    [LoggerMessage(EventId = 2302, Level = LogLevel.Warning, Message = "Name resolution failed transiently via {Source} ({ReasonCode}); not cached")]
+    public static partial void Failed(ILogger logger, string source, string reasonCode);
 }
