@@ -136,9 +136,16 @@ public sealed class MessageSubmission(
 
         var decrypted = info;
         info = info with { To = DeliveryDirectory.Normalize(info.To), From = DeliveryDirectory.Normalize(info.From) };
-        if (!EnsNameRules.TryValidateName(info.From, out var fromError))
+        if (!EnsNameRules.TryValidateName(info.From, out _))
         {
-            return new DeliveryError(DeliveryErrorKind.InvalidParams, "envelope.bad_sender", "deliveryInformation.from is not a name this service accepts: " + fromError.Message);
+            // A sender on another delivery service may hold any ENS name: ENSIP-15 replaces decisions §18's ASCII rule for
+            // names we resolve (issue 11). A spelling that normalises onto a name under our parents is checked as that name.
+            if (!EnsNormalization.TryNormalize(decrypted.From, out var normalizedFrom, out var fromError))
+            {
+                return new DeliveryError(DeliveryErrorKind.InvalidParams, "envelope.bad_sender", "deliveryInformation.from is not a name this service accepts: " + fromError.Message);
+            }
+
+            info = info with { From = normalizedFrom };
         }
 
         var receiver = await directory.ResolveCachedAsync(info.To, cancellationToken).ConfigureAwait(false);

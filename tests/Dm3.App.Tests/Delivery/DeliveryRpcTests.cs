@@ -164,6 +164,30 @@ public sealed class DeliveryRpcTests(DeliveryRpcFixture fixture) : IClassFixture
     }
 
     [Theory]
+    [InlineData("café.eth", true)]
+    [InlineData("Ｂｏｂ🚀.eth", true)]
+    [InlineData("MyAppK.eth", true)]
+    [InlineData("bad name.eth", false)]
+    [InlineData("te--st.eth", false)]
+    public async Task A_foreign_sender_name_is_accepted_under_ENSIP15_and_refused_without_a_normalised_form(string from, bool accepted)
+    {
+        var outsider = new TestUser();
+        var message = Message.CreateSigned(new MessageMetadata(fixture.Bob.Name, from, 1_700_000_000_000, MessageType.New), "hi " + from, null, outsider.Keys.SigningPrivateKey);
+        var envelope = EnvelopeBuilder.Build(message, fixture.Bob.Keys.EncryptionPublicKey, Host.DsEncryptionPublicKey, outsider.Keys.SigningPrivateKey);
+
+        var (status, body) = await DeliveryKit.RpcAsync(Client, DeliveryKit.SubmitCall(envelope.Json.ToJsonString()));
+
+        if (accepted)
+        {
+            Assert.Equal((HttpStatusCode.OK, "OK"), (status, (string?)body["result"]));
+        }
+        else
+        {
+            Assert.Equal((HttpStatusCode.BadRequest, "envelope.bad_sender"), (status, (string?)body["error"]!["data"]!["reason"]));
+        }
+    }
+
+    [Theory]
     [InlineData("ds.myapp.eth")]
     [InlineData("myapp.eth")]
     [InlineData("foo.myapp.eth")]
