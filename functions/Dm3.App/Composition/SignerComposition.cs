@@ -76,9 +76,7 @@ internal static class SignerComposition
         }
         var vault = Vault(settings, keys, reader);
         var isName = !keyId.Contains('/', StringComparison.Ordinal) && !keyId.Contains(':', StringComparison.Ordinal);
-        var isKeyUri = Uri.TryCreate(keyId, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttps
-            && string.Equals(uri.GetLeftPart(UriPartial.Authority), vault.GetLeftPart(UriPartial.Authority), StringComparison.OrdinalIgnoreCase)
-            && uri.AbsolutePath.Split('/', StringSplitOptions.RemoveEmptyEntries) is { Length: 2 or 3 } segments && segments[0] == "keys";
+        var isKeyUri = keyId.StartsWith("https://", StringComparison.OrdinalIgnoreCase) && KeyVaultKeys.TryParseKeyId(vault, keyId, out _, out _);
         if (!isName && !isKeyUri)
         {
             throw new SettingsException(KeyMaterial.GatewaySignerKeyIdSetting, $"must be a key id https://<vault>/keys/<name>[/<version>] of {vault} or a key name.");
