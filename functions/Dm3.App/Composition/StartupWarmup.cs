@@ -7,8 +7,8 @@ using Dm3.Protocol.Crypto;
 namespace Dm3.App.Composition;
 
 /// <summary>
-/// Work that must not delay the first answer to <c>GET /</c> (the Functions host's readiness probe, 30 s budget):
-/// started in the background once the server listens (<see cref="IHostApplicationLifetime.ApplicationStarted"/>).
+/// Standalone host: work that must not delay the first answer (<c>GET /</c>, the bench's cold-start probe): started in
+/// the background once the server listens (<see cref="IHostApplicationLifetime.ApplicationStarted"/>).
 /// Logs the start-up timing, reads the gateway signer's key (<see cref="DeferredDigestSigner"/>; a failure is logged and
 /// retried on use, /health reports it), and creates the singletons the first requests need.
 /// </summary>

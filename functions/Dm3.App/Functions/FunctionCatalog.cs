@@ -29,7 +29,7 @@ public sealed record QueueFunction(string Name, string QueueSetting, Type Handle
 /// <summary>A timer-triggered function; NCRONTAB schedule from an app setting (<c>[TimerTrigger("%Setting%")]</c>).</summary>
 public sealed record TimerFunction(string Name, string ScheduleSetting, string DefaultSchedule, Type HandlerType) : FunctionDefinition(Name, FunctionKind.Timer);
 
-/// <summary>A queue the program writes to: its app setting (used as %Setting% in function.json) and default name.</summary>
+/// <summary>A queue the program writes to: its app setting (used as %Setting% in the queue trigger) and default name.</summary>
 public sealed record QueueDeclaration(string Setting, string DefaultName);
 
 /// <summary>

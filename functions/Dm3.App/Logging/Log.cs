@@ -66,12 +66,6 @@ internal static partial class Log
     [LoggerMessage(EventId = 1202, Level = LogLevel.Warning, Message = "Timer {FunctionName} failed for {ScheduledTime} (invocation {InvocationId}): {Reason}")]
     public static partial void TimerFailed(ILogger logger, string functionName, DateTimeOffset scheduledTime, string invocationId, string reason);
 
-    [LoggerMessage(EventId = 1300, Level = LogLevel.Warning, Message = "Refused invocation of {FunctionName} from non-loopback address {RemoteAddress}")]
-    public static partial void InvocationRefused(ILogger logger, string functionName, string remoteAddress);
-
-    [LoggerMessage(EventId = 1301, Level = LogLevel.Warning, Message = "Malformed invocation payload for {FunctionName} (invocation {InvocationId}): {Reason}")]
-    public static partial void InvocationMalformed(ILogger logger, string functionName, string invocationId, string reason);
-
     [LoggerMessage(EventId = 1400, Level = LogLevel.Warning, Message = "Health check {Check} failed: {Reason}")]
     public static partial void HealthCheckFailed(ILogger logger, string check, string reason);
 }

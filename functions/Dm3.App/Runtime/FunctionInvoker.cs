@@ -26,7 +26,7 @@ public sealed record InvocationOutcome(InvocationStatus Status, string? Pipeline
 }
 
 /// <summary>
-/// Runs queue and timer handlers for both paths (the host's invocation endpoints and the standalone pump / timers),
+/// Runs queue and timer handlers for both hosts (the worker's trigger functions and the standalone pump / timers),
 /// with the processed-id check that makes a completed message a no-op when it is delivered again. Functions declared
 /// <see cref="QueueFunction.Idempotent"/> skip that check and record (they guard their effects themselves); the
 /// in-process wait for a running duplicate applies to every function.

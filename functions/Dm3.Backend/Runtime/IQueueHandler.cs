@@ -3,7 +3,7 @@ using Dm3.Backend.Messaging;
 namespace Dm3.Backend.Runtime;
 
 /// <summary>
-/// A queue-triggered function's handler. The same handler runs behind the Functions host (invocation endpoint)
+/// A queue-triggered function's handler. The same handler runs in the Functions worker (its [QueueTrigger] function)
 /// and in the standalone queue pump. Delivery is at-least-once: the runtime skips ids it has already completed
 /// (see <see cref="IProcessedMessages"/>), but a crash between the handler's effect and that record can still
 /// deliver a message twice, so effects must be idempotent on <see cref="PipelineMessage.Id"/>.
