@@ -12,39 +12,28 @@ namespace Dm3.App.Lsp;
 /// <summary>The routes under <c>/lsp/v1</c> (§12). Thin: read the body, call one handler, map its outcome (<see cref="Problem"/>).</summary>
 internal static class LspEndpoints
 {
-    public const string NoncesFunction = "LspIssueNonce";
-    public const string SessionsFunction = "LspOpenSession";
-    public const string QueryFunction = "LspQueryProfiles";
-    public const string RegisterFunction = "LspRegisterProfile";
-    public const string DeleteFunction = "LspDeleteProfile";
-    public const string LinkRecordsFunction = "LspLinkRecords";
-
     /// <summary>A registration (profile, binding, escrow) is about 2 KiB; a link-record write less.</summary>
     public const int MaxBodyBytes = 16 * 1024;
 
     public static void Map(IEndpointRouteBuilder endpoints)
     {
-        var group = endpoints.MapGroup("/lsp/v1").WithTags("LinkedProfiles").AddEndpointFilter(AppOriginCors.Filter);
-        group.MapPost("/nonces", IssueNonceAsync).WithName(NoncesFunction);
-        group.MapPost("/sessions", OpenSessionAsync).WithName(SessionsFunction);
-        group.MapPost("/profiles/query", QueryAsync).WithName(QueryFunction);
-        group.MapPost("/profiles", RegisterAsync).WithName(RegisterFunction);
-        group.MapDelete("/profiles/{lspName}", DeleteAsync).WithName(DeleteFunction);
-        group.MapPut("/link-records/{lspName}", PublishLinkAsync).WithName(LinkRecordsFunction);
-        group.MapDelete("/link-records/{lspName}", UnpublishLinkAsync);
-        foreach (var (pattern, methods) in new[] { ("/nonces", "POST"), ("/sessions", "POST"), ("/profiles/query", "POST"), ("/profiles", "POST"),
-                     ("/profiles/{lspName}", "DELETE"), ("/link-records/{lspName}", "PUT, DELETE") })
-        {
-            group.MapMethods(pattern, ["OPTIONS"], (HttpContext http, AppCatalog apps) => AppOriginCors.Preflight(http, apps, methods)).ExcludeFromDescription();
-        }
+        var group = endpoints.MapGroup("").WithTags("LinkedProfiles");
+        group.MapPost(LspFeature.NonceRoute, IssueNonceAsync).WithName(LspFeature.NonceFunction);
+        group.MapPost(LspFeature.SessionRoute, OpenSessionAsync).WithName(LspFeature.SessionFunction);
+        group.MapPost(LspFeature.QueryRoute, QueryAsync).WithName(LspFeature.QueryFunction);
+        group.MapPost(LspFeature.RegisterRoute, RegisterAsync).WithName(LspFeature.RegisterFunction);
+        group.MapDelete(LspFeature.DeleteRoute, DeleteAsync).WithName(LspFeature.DeleteFunction);
+        group.MapPut(LspFeature.LinkRecordRoute, PublishLinkAsync).WithName(LspFeature.PublishLinkFunction);
+        group.MapDelete(LspFeature.LinkRecordRoute, UnpublishLinkAsync).WithName(LspFeature.UnpublishLinkFunction);
     }
 
-    private static async Task<IResult> IssueNonceAsync(HttpContext http, IssueLspNonceHandler handler, CancellationToken ct)
+    internal static async Task<IResult> IssueNonceAsync(HttpRequest request, IssueLspNonceHandler handler, CancellationToken ct)
     {
-        var body = await ReadJsonAsync(http.Request, ct).ConfigureAwait(false);
-        var request = new IssueNonceRequest(Str(body, "app"), Str(body, "purpose"));
+        var http = request.HttpContext;
+        var body = await ReadJsonAsync(request, ct).ConfigureAwait(false);
+        var nonce = new IssueNonceRequest(Str(body, "app"), Str(body, "purpose"));
         var ip = http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
-        var result = await handler.HandleAsync(request, ip, ct).ConfigureAwait(false);
+        var result = await handler.HandleAsync(nonce, ip, ct).ConfigureAwait(false);
         return result.Error is { } e ? Problem(http, e) : Results.Json(new
         {
             nonce = result.Value!.Nonce,
@@ -53,9 +42,10 @@ internal static class LspEndpoints
         }, statusCode: StatusCodes.Status201Created);
     }
 
-    private static async Task<IResult> OpenSessionAsync(HttpContext http, OpenSessionHandler handler, CancellationToken ct)
+    internal static async Task<IResult> OpenSessionAsync(HttpRequest request, OpenSessionHandler handler, CancellationToken ct)
     {
-        var body = await ReadJsonAsync(http.Request, ct).ConfigureAwait(false);
+        var http = request.HttpContext;
+        var body = await ReadJsonAsync(request, ct).ConfigureAwait(false);
         var result = await handler.HandleAsync(new OpenSessionRequest(Str(body, "message"), Str(body, "signature")), ct).ConfigureAwait(false);
         if (result.Error is { } e)
         {
@@ -68,9 +58,10 @@ internal static class LspEndpoints
             statusCode: StatusCodes.Status201Created);
     }
 
-    private static async Task<IResult> QueryAsync(HttpContext http, QueryLspsHandler handler, CancellationToken ct)
+    internal static async Task<IResult> QueryAsync(HttpRequest request, QueryLspsHandler handler, CancellationToken ct)
     {
-        var (text, _) = await HttpBodies.ReadTextAsync(http.Request, MaxBodyBytes, ct).ConfigureAwait(false);
+        var http = request.HttpContext;
+        var (text, _) = await HttpBodies.ReadTextAsync(request, MaxBodyBytes, ct).ConfigureAwait(false);
         var body = string.IsNullOrWhiteSpace(text) ? new JsonObject()
             : Dm3.Protocol.Json.CanonicalJson.TryParse(text, out var node, out _) ? node as JsonObject : null;
         var include = body?["includeEscrow"];
@@ -85,46 +76,50 @@ internal static class LspEndpoints
         return result.Error is { } e ? Problem(http, e) : Results.Text(result.Value!.ToJsonString(), "application/json");
     }
 
-    private static async Task<IResult> RegisterAsync(HttpContext http, RegisterLspHandler handler, CancellationToken ct)
+    internal static async Task<IResult> RegisterAsync(HttpRequest request, RegisterLspHandler handler, CancellationToken ct)
     {
-        var (text, _) = await HttpBodies.ReadTextAsync(http.Request, MaxBodyBytes, ct).ConfigureAwait(false);
-        if (!RegisterLspRequest.TryParse(text, out var request, out var error))
+        var http = request.HttpContext;
+        var (text, _) = await HttpBodies.ReadTextAsync(request, MaxBodyBytes, ct).ConfigureAwait(false);
+        if (!RegisterLspRequest.TryParse(text, out var registration, out var error))
         {
             // A bearer problem wins over a body problem: callers without a session learn nothing else.
             return Problem(http, string.IsNullOrEmpty(Bearer(http)) ? LspError.Session : error);
         }
 
-        var result = await handler.HandleAsync(Bearer(http), request, ct).ConfigureAwait(false);
+        var result = await handler.HandleAsync(Bearer(http), registration, ct).ConfigureAwait(false);
         return result.Error is { } e ? Problem(http, e) : Results.Json(new { lspName = result.Value }, statusCode: StatusCodes.Status201Created);
     }
 
-    private static async Task<IResult> DeleteAsync(string lspName, HttpContext http, DeleteLspHandler handler, CancellationToken ct)
+    internal static async Task<IResult> DeleteAsync(string lspName, HttpRequest request, DeleteLspHandler handler, CancellationToken ct)
     {
+        var http = request.HttpContext;
         var result = await handler.HandleAsync(Bearer(http), lspName, ct).ConfigureAwait(false);
         return result.Error is { } e ? Problem(http, e) : Results.NoContent();
     }
 
-    private static async Task<IResult> PublishLinkAsync(string lspName, HttpContext http, LinkRecordsHandler handler, CancellationToken ct)
+    internal static async Task<IResult> PublishLinkAsync(string lspName, HttpRequest request, LinkRecordsHandler handler, CancellationToken ct)
     {
-        var (text, _) = await HttpBodies.ReadTextAsync(http.Request, MaxBodyBytes, ct).ConfigureAwait(false);
-        if (!LinkRecordRequest.TryParse(lspName, text, LinkRecordAction.Publish, out var request, out var error))
+        var http = request.HttpContext;
+        var (text, _) = await HttpBodies.ReadTextAsync(request, MaxBodyBytes, ct).ConfigureAwait(false);
+        if (!LinkRecordRequest.TryParse(lspName, text, LinkRecordAction.Publish, out var publish, out var error))
         {
             return Problem(http, error);
         }
 
-        var result = await handler.PublishAsync(request, ct).ConfigureAwait(false);
+        var result = await handler.PublishAsync(publish, ct).ConfigureAwait(false);
         return result.Error is { } e ? Problem(http, e) : Results.Json(new { lspName, expiresAt = result.Value });
     }
 
-    private static async Task<IResult> UnpublishLinkAsync(string lspName, HttpContext http, LinkRecordsHandler handler, CancellationToken ct)
+    internal static async Task<IResult> UnpublishLinkAsync(string lspName, HttpRequest request, LinkRecordsHandler handler, CancellationToken ct)
     {
-        var (text, _) = await HttpBodies.ReadTextAsync(http.Request, MaxBodyBytes, ct).ConfigureAwait(false);
-        if (!LinkRecordRequest.TryParse(lspName, text, LinkRecordAction.Unpublish, out var request, out var error))
+        var http = request.HttpContext;
+        var (text, _) = await HttpBodies.ReadTextAsync(request, MaxBodyBytes, ct).ConfigureAwait(false);
+        if (!LinkRecordRequest.TryParse(lspName, text, LinkRecordAction.Unpublish, out var unpublish, out var error))
         {
             return Problem(http, error);
         }
 
-        var result = await handler.UnpublishAsync(request, ct).ConfigureAwait(false);
+        var result = await handler.UnpublishAsync(unpublish, ct).ConfigureAwait(false);
         return result.Error is { } e ? Problem(http, e) : Results.NoContent();
     }
 
@@ -177,44 +172,4 @@ internal static class LspEndpoints
 
     private static string? Str(JsonObject? body, string name) =>
         body?[name] is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
-}
-
-/// <summary>
-/// CORS of <c>/lsp/v1</c> (decisions §11): only origins listed in some app's <c>AllowedOrigins</c> get
-/// <c>Access-Control-Allow-Origin</c> (echoed, with <c>Vary: Origin</c>); others get no CORS headers, so browsers block them.
-/// </summary>
-internal static class AppOriginCors
-{
-    public static async ValueTask<object?> Filter(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
-    {
-        var http = context.HttpContext;
-        Allow(http, http.RequestServices.GetRequiredService<AppCatalog>());
-        return await next(context).ConfigureAwait(false);
-    }
-
-    public static IResult Preflight(HttpContext http, AppCatalog apps, string methods)
-    {
-        if (Allow(http, apps))
-        {
-            var headers = http.Response.Headers;
-            headers.AccessControlAllowMethods = methods + ", OPTIONS";
-            headers.AccessControlAllowHeaders = "Authorization, Content-Type";
-            headers.AccessControlMaxAge = "600";
-        }
-
-        return Results.NoContent();
-    }
-
-    private static bool Allow(HttpContext http, AppCatalog apps)
-    {
-        var origin = http.Request.Headers.Origin.ToString();
-        http.Response.Headers.Vary = "Origin";
-        if (origin.Length == 0 || !apps.Apps.Any(a => a.AllowedOrigins.Contains(origin, StringComparer.Ordinal)))
-        {
-            return false;
-        }
-
-        http.Response.Headers.AccessControlAllowOrigin = origin;
-        return true;
-    }
 }

@@ -96,7 +96,7 @@ public sealed class RegisterLspHandler(
     OwnerIndexKey indexKey,
     EscrowSealer escrow,
     NameStore names,
-    DeliveryDirectory directory,
+    OpenAccountHandler accounts,
     TimeProvider time,
     ILogger<RegisterLspHandler> logger)
 {
@@ -168,9 +168,8 @@ public sealed class RegisterLspHandler(
             return claim;
         }
 
-        // decisions §35: the delivery-service account exists from registration (the DS code path of POST /profile/{name}).
-        var json = profile.ToCanonicalJson();
-        await directory.EnsureAccountAsync(new ResolvedName(request.LspName, lower, profile, json), now, cancellationToken).ConfigureAwait(false);
+        // decisions §35: the delivery-service account exists from registration (the same sign-up as a resolver claim).
+        await accounts.HandleAsync(new OpenAccountRequest(lower, profile.Dm3Hash), cancellationToken).ConfigureAwait(false);
         LspLog.Registered(logger, request.LspName);
         return request.LspName;
     }

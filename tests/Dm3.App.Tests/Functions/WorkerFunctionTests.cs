@@ -2,6 +2,9 @@ using System.Text;
 using System.Text.Json;
 using Dm3.App.Ccip;
 using Dm3.App.Delivery;
+using Dm3.App.Diagnostics;
+using Dm3.App.Functions;
+using Dm3.App.Lsp;
 using Dm3.App.Runtime;
 using Dm3.App.Tests.Runtime.Support;
 using Dm3.Adapters.Queues;
@@ -11,7 +14,9 @@ using Dm3.Backend.Storage;
 using Dm3.Functions.Ccip;
 using Dm3.Functions.Delivery;
 using Dm3.Functions.Health;
+using Dm3.Functions.Lsp;
 using Dm3.Functions.Profiles;
+using Dm3.Functions.Runtime;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -126,16 +131,76 @@ public sealed class WorkerFunctionTests(WorkerHost host) : IClassFixture<WorkerH
     }
 
     [Fact]
-    public async Task A_failing_handler_throws_so_the_trigger_retries_and_later_poisons_it()
+    public async Task A_failing_handler_throws_so_the_trigger_retries_and_a_later_attempt_completes()
+    {
+        // The diagnostic handler fails while the attempt number is at most 'fail' (a transient failure, not a malformed message).
+        var runner = host.Create<QueueFunctionRunner>();
+        var id = "worker-fail-" + Guid.NewGuid().ToString("N");
+        var message = Encoding.UTF8.GetString(PipelineBodies.Json(id, "fail=1"));
+
+        var failure = await Assert.ThrowsAsync<QueueFunctionFailedException>(
+            () => runner.RunQueueAsync(DiagnosticsFeature.QueueFunctionName, message, Context(DiagnosticsFeature.QueueFunctionName, 1), CancellationToken.None));
+        Assert.Contains(DiagnosticsFeature.QueueFunctionName, failure.Message, StringComparison.Ordinal);
+        var processed = host.Services.GetRequiredService<IProcessedMessages>();
+        Assert.False(await processed.IsCompletedAsync(DiagnosticsFeature.QueueFunctionName, id, CancellationToken.None));
+
+        await runner.RunQueueAsync(DiagnosticsFeature.QueueFunctionName, message, Context(DiagnosticsFeature.QueueFunctionName, 2), CancellationToken.None);
+        Assert.True(await processed.IsCompletedAsync(DiagnosticsFeature.QueueFunctionName, id, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_message_of_another_kind_is_poisoned_at_once_instead_of_retried()
     {
         var functions = host.Create<PipelineFunctions>();
-        // DeliverEnvelope refuses a message of another kind: the run fails, nothing is recorded as processed.
-        var id = "worker-fail-" + Guid.NewGuid().ToString("N");
+        var id = "worker-kind-" + Guid.NewGuid().ToString("N");
         var message = Encoding.UTF8.GetString(PipelineBodies.Json(id, "r", "not-an-envelope"));
+        var names = host.Services.GetRequiredService<StorageNames>();
+        var poison = StorageNames.PoisonQueueOf(names.Queue(DeliveryFeature.EnvelopesQueueSetting));
+        var messageId = Guid.NewGuid().ToString();
 
-        var failure = await Assert.ThrowsAsync<Dm3.Functions.Runtime.QueueFunctionFailedException>(
-            () => functions.DeliverEnvelopeAsync(message, Context(DeliveryFeature.DeliverFunction, 1), CancellationToken.None));
-        Assert.Contains(DeliveryFeature.DeliverFunction, failure.Message, StringComparison.Ordinal);
+        await functions.DeliverEnvelopeAsync(message, Context(DeliveryFeature.DeliverFunction, 1, messageId), CancellationToken.None);
+
+        var row = await host.Services.GetRequiredService<ITableStore>().GetAsync(names.Table(PoisonRecorder.LogicalTableName), poison, messageId, CancellationToken.None);
+        Assert.NotNull(row);
+        Assert.Contains("another kind", (string)row!.Properties["Reason"]!, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Lsp_nonce_function_issues_a_nonce_and_refuses_an_unknown_app()
+    {
+        var functions = host.Create<LspFunctions>();
+        var issued = host.Request("POST", "/lsp/v1/nonces", "{\"app\": \"worker.eth\", \"purpose\": \"owner\"}");
+        var (status, body) = await WorkerHost.ExecuteAsync(await functions.IssueNonceAsync(issued, CancellationToken.None), issued);
+        Assert.Equal(201, status);
+        Assert.False(string.IsNullOrEmpty(JsonDocument.Parse(body).RootElement.GetProperty("nonce").GetString()));
+
+        var unknown = host.Request("POST", "/lsp/v1/nonces", "{\"app\": \"nobody.eth\", \"purpose\": \"owner\"}");
+        var (unknownStatus, unknownBody) = await WorkerHost.ExecuteAsync(await functions.IssueNonceAsync(unknown, CancellationToken.None), unknown);
+        Assert.Equal(404, unknownStatus);
+        Assert.Equal("unknown_app", JsonDocument.Parse(unknownBody).RootElement.GetProperty("code").GetString());
+    }
+
+    [Fact]
+    public async Task Lsp_session_routes_answer_401_without_a_bearer_through_the_functions()
+    {
+        var functions = host.Create<LspFunctions>();
+        var query = host.Request("POST", "/lsp/v1/profiles/query", "{}");
+        var (status, body) = await WorkerHost.ExecuteAsync(await functions.QueryAsync(query, CancellationToken.None), query);
+        Assert.Equal(401, status);
+        Assert.Equal("invalid_session", JsonDocument.Parse(body).RootElement.GetProperty("code").GetString());
+
+        var unpublish = host.Request("DELETE", "/lsp/v1/link-records/x", "{}");
+        var (unpublishStatus, _) = await WorkerHost.ExecuteAsync(await functions.UnpublishLinkAsync(unpublish, "x", CancellationToken.None), unpublish);
+        Assert.Equal(400, unpublishStatus);
+    }
+
+    [Fact]
+    public async Task Lsp_timers_run_through_the_queue_function_runner()
+    {
+        var functions = host.Create<LspFunctions>();
+        await functions.SweepAsync(new TimerInfo(), Context(LspFeature.SweeperFunction, 1), CancellationToken.None);
+        await functions.RewrapAsync(new TimerInfo(), Context(LspFeature.RewrapFunction, 1), CancellationToken.None);
+        Assert.NotNull(host.Services.GetRequiredService<FunctionCatalog>().Find(LspFeature.RewrapFunction));
     }
 
     private TestFunctionContext Context(string function, long dequeueCount, string? messageId = null) =>

@@ -42,6 +42,11 @@ public sealed class WorkerHost : IAsyncLifetime
             ["Apps__0__ParentName"] = "worker.eth",
             ["Apps__0__ChainIds__0"] = "1",
             ["Apps__0__AllowedOrigins__0"] = "https://app.worker.example",
+            ["Apps__0__Domains__0__Host"] = "app.worker.example",
+            ["Apps__0__Domains__0__Scopes__0"] = "query",
+            // The diagnostic queue handler (fails on demand) for the retry test.
+            ["Diagnostics__EnableTestFunctions"] = "true",
+            ["DiagnosticsQueue"] = "diag-" + TablePrefix.ToLowerInvariant(),
         };
         builder.Configuration.AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>(SettingsReader.ToKey(s.Key), s.Value)));
         builder.Services.AddDm3(Features.All, builder.Environment.ContentRootPath, HostModel.FunctionsWorker);

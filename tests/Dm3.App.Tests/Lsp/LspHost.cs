@@ -31,7 +31,7 @@ namespace Dm3.App.Tests.Lsp;
 /// <c>dapp.example.com</c> (query, register); a second app <c>main.eth</c> for main profiles; a settable clock; a local
 /// RSA-3072 escrow wrapping key. Fails loudly when Azurite is not reachable.
 /// </summary>
-public sealed class LspHost : WebApplicationFactory<Program>
+public sealed class LspHost : WebApplicationFactory<Dm3.Host.Program>
 {
     public const string Parent = "myapp.eth";
     public const string Domain = "app.myapp.example";

@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using Dm3.Adapters.KeyVault;
-using Dm3.Adapters.Resilience;
 using Dm3.Adapters.Tests.Support;
 using Dm3.App.Tests.Profiles;
 using Dm3.Backend.Apps;
@@ -21,11 +20,10 @@ namespace Dm3.App.Tests.Resolution;
 /// write by another instance is served stale at most until the signature of an answer built from the old read expires,
 /// because answers expire at read time + TTL.
 /// </summary>
-public sealed class HostedRecordCacheTests : IDisposable
+public sealed class HostedRecordCacheTests
 {
     private const string Sender = "0x1111111111111111111111111111111111111111";
     private static readonly byte[] SignerKey = ResolverHost.RandomKey();
-    private readonly HttpClient _http = new();
 
     [Fact]
     public async Task Gateway_misses_use_the_record_cache_and_a_local_write_invalidates_it_at_once()
@@ -93,8 +91,6 @@ public sealed class HostedRecordCacheTests : IDisposable
         Assert.Equal("resolution.no_profile", unknown.Error!.Code);
     }
 
-    public void Dispose() => _http.Dispose();
-
     private static string Key() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
 
     private static AppCatalog Apps() => AppCatalog.Create(new AppCatalogOptions { Apps = [new AppOptions { ParentName = ResolverHost.Parent }] });
@@ -105,10 +101,10 @@ public sealed class HostedRecordCacheTests : IDisposable
         return (wallet, Ethereum.ToLowerAddress(wallet.Address) + ".addr." + ResolverHost.Parent);
     }
 
-    private async Task<(Dm3.Backend.Storage.ITableStore Table, string TableName)> TableAsync()
+    private static async Task<(Dm3.Backend.Storage.ITableStore Table, string TableName)> TableAsync()
     {
         Azurite.EnsureReachable(Azurite.TableEndpoint);
-        var table = Azurite.CreateTableClient(_http, resilience: new ResilienceOptions());
+        var table = Azurite.CreateTableStore(Azurite.FastRetries);
         var tableName = "t" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6)) + "Names";
         await table.CreateTableIfNotExistsAsync(tableName, CancellationToken.None);
         return (table, tableName);

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Dm3.App.Delivery;
 using Dm3.App.Functions;
+using Dm3.App.Lsp;
 using Dm3.App.Tests.Functions;
 using Dm3.App.Web;
 using Microsoft.AspNetCore.Cors.Infrastructure;
@@ -16,8 +17,6 @@ namespace Dm3.App.Tests.Web;
 /// </summary>
 public sealed class WebLayerTests(WorkerHost host) : IClassFixture<WorkerHost>
 {
-    private const string LspFunction = "LspExample";
-
     [Fact]
     public async Task A_preflight_to_a_dm3_function_is_answered_for_any_origin_without_invoking_it()
     {
@@ -42,13 +41,18 @@ public sealed class WebLayerTests(WorkerHost host) : IClassFixture<WorkerHost>
     [Fact]
     public async Task The_app_origins_policy_admits_only_the_configured_origins()
     {
-        var allowed = Preflight("/lsp/v1/example", "https://app.worker.example", "POST");
-        Assert.True(await Cors().ApplyAsync(allowed.HttpContext, LspFunction));
+        var allowed = Preflight("/lsp/v1/profiles", "https://app.worker.example", "POST");
+        Assert.True(await Cors().ApplyAsync(allowed.HttpContext, LspFeature.RegisterFunction));
         Assert.Equal("https://app.worker.example", allowed.HttpContext.Response.Headers.AccessControlAllowOrigin.ToString());
 
-        var foreign = Preflight("/lsp/v1/example", "https://evil.example", "POST");
-        Assert.True(await Cors().ApplyAsync(foreign.HttpContext, LspFunction));
+        var foreign = Preflight("/lsp/v1/profiles", "https://evil.example", "POST");
+        Assert.True(await Cors().ApplyAsync(foreign.HttpContext, LspFeature.RegisterFunction));
         Assert.Equal(0, foreign.HttpContext.Response.Headers.AccessControlAllowOrigin.Count);
+
+        // PUT and DELETE of a link record are two functions on one route; either answers a preflight for both methods.
+        var unpublish = Preflight("/lsp/v1/link-records/x", "https://app.worker.example", "DELETE");
+        Assert.True(await Cors().ApplyAsync(unpublish.HttpContext, LspFeature.PublishLinkFunction));
+        Assert.Contains("DELETE", unpublish.HttpContext.Response.Headers.AccessControlAllowMethods.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -85,10 +89,5 @@ public sealed class WebLayerTests(WorkerHost host) : IClassFixture<WorkerHost>
         return request;
     }
 
-    /// <summary>The app's catalog plus an LSP-style function under the app-origins policy (as the linked-profile API declares).</summary>
-    private FunctionCors Cors()
-    {
-        var catalog = Composition.Features.BuildCatalog().Http(LspFunction, Verb.Post, "lsp/v1/example", CorsPolicies.AppOrigins);
-        return new FunctionCors(catalog, host.Services.GetRequiredService<ICorsService>(), host.Services.GetRequiredService<ICorsPolicyProvider>());
-    }
+    private FunctionCors Cors() => host.Services.GetRequiredService<FunctionCors>();
 }

@@ -74,7 +74,7 @@ internal sealed class LspSuite : BenchSuite
         };
         await using var ours = await BackendProcess.StartStandaloneAsync(root, new Dictionary<string, string>(common) { ["Storage__ConnectionString"] = azurite.ConnectionString() }, cancellationToken);
         await using var counted = await BackendProcess.StartStandaloneAsync(root, new Dictionary<string, string>(common) { ["Storage__ConnectionString"] = azurite.ConnectionString(proxy.Endpoint) }, cancellationToken);
-        Console.WriteLine($"  ours: {BackendProcess.AppDll(root)} (standalone, pid {ours.ProcessId}); counted twin pid {counted.ProcessId}; Azurite in memory (pid {azurite.ProcessId})");
+        Console.WriteLine($"  ours: {BackendProcess.HostDll(root)} (standalone, pid {ours.ProcessId}); counted twin pid {counted.ProcessId}; Azurite in memory (pid {azurite.ProcessId})");
         using var http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(10), MaxConnectionsPerServer = 64 }) { Timeout = TimeSpan.FromSeconds(60) };
 
         // 1. Table transactions per step (sequential, warm).

@@ -100,7 +100,7 @@ public sealed partial class FunctionMetadataCrossCheckTests
     [Fact]
     public void Host_json_max_dequeue_count_equals_the_standalone_pump_default()
     {
-        using var host = JsonDocument.Parse(File.ReadAllText(Path.Combine(Repository.Root, "functions", "Dm3.Functions", "host.json")));
+        using var host = JsonDocument.Parse(File.ReadAllText(Path.Combine(Repository.Root, "host.json")));
         var maxDequeueCount = host.RootElement.GetProperty("extensions").GetProperty("queues").GetProperty("maxDequeueCount").GetInt32();
         Assert.Equal("base64", host.RootElement.GetProperty("extensions").GetProperty("queues").GetProperty("messageEncoding").GetString());
 

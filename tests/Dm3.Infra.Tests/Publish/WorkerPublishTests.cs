@@ -68,10 +68,10 @@ public sealed class WorkerPublishTests
     }
 
     [Fact]
-    public void Package_holds_the_project_host_json_with_an_empty_route_prefix_and_the_worker()
+    public void Package_holds_the_repository_host_json_with_an_empty_route_prefix_and_the_worker()
     {
         var hostJson = File.ReadAllText(Path.Combine(WorkerPackage.Package, "host.json"));
-        Assert.Equal(File.ReadAllText(Path.Combine(Repository.Root, "functions", "Dm3.Functions", "host.json")), hostJson);
+        Assert.Equal(File.ReadAllText(Path.Combine(Repository.Root, "host.json")), hostJson);
         using var host = JsonDocument.Parse(hostJson);
         // dm3 and EIP-3668 clients call /rpc, /ccip/… at the root, not under /api.
         Assert.Equal("", host.RootElement.GetProperty("extensions").GetProperty("http").GetProperty("routePrefix").GetString());
