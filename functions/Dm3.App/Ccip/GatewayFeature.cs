@@ -4,6 +4,7 @@ using Dm3.App.Functions;
 using Dm3.Backend.Apps;
 using Dm3.Backend.Ccip;
 using Dm3.Backend.Names;
+using Dm3.Backend.Resolution;
 using Dm3.Adapters.KeyVault;
 using Dm3.Backend.Signing;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -31,13 +32,18 @@ public sealed class GatewayFeature : IAppFeature
             ? new LocalDigestSigner(key)
             : throw new SettingsException(KeyMaterial.GatewaySignerKeyIdSetting, "is set, but no Key Vault signer is registered by the composition root."));
         services.AddSingleton(sp => ReadOptions(sp.GetRequiredService<IConfiguration>()));
-        services.AddSingleton(sp => new CcipGateway(
-            sp.GetRequiredService<GatewayOptions>(),
+        // One hosted-record cache for the gateway and the name resolver (issue 11): a miss then costs signing only.
+        services.TryAddSingleton(sp => new HostedRecordSource(
             sp.GetRequiredService<AppCatalog>(),
             sp.GetRequiredService<NameStore>(),
-            sp.GetRequiredService<IDigestSigner>(),
+            sp.GetRequiredService<DeliveryServiceOptions>(),
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<DeliveryServiceOptions>()));
+            TimeSpan.FromSeconds(sp.GetRequiredService<GatewayOptions>().SignatureTtlSeconds)));
+        services.AddSingleton(sp => new CcipGateway(
+            sp.GetRequiredService<GatewayOptions>(),
+            sp.GetRequiredService<HostedRecordSource>(),
+            sp.GetRequiredService<IDigestSigner>(),
+            sp.GetRequiredService<TimeProvider>()));
     }
 
     public void ValidateSettings(SettingsReader settings, RuntimeSettings runtime)

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Dm3.Backend.Apps;
 using Dm3.Backend.Names;
+using Dm3.Backend.Resolution;
 using Dm3.Backend.Signing;
 using Dm3.Protocol;
 using Dm3.Protocol.Ccip;
@@ -72,26 +73,28 @@ public sealed record CcipGatewayResult(CcipStatus Status, byte[]? Body, string? 
 public sealed class CcipGateway
 {
     private readonly Dictionary<string, Resolver> _resolvers;
-    private readonly AppCatalog _apps;
-    private readonly NameStore _names;
+    private readonly HostedRecordSource _hosted;
     private readonly IDigestSigner _signer;
     private readonly TimeProvider _time;
     private readonly GatewayAnswerCache _cache;
     private readonly GatewayOptions _options;
-    private readonly string? _deliveryServiceRecord;
 
     public CcipGateway(GatewayOptions options, AppCatalog apps, NameStore names, IDigestSigner signer, TimeProvider time, DeliveryServiceOptions deliveryService)
+        : this(options, new HostedRecordSource(apps, names, deliveryService, time, TimeSpan.FromSeconds(options?.SignatureTtlSeconds ?? 0)), signer, time)
+    {
+    }
+
+    /// <summary>The gateway over a shared <see cref="HostedRecordSource"/> (the same record cache as the resolver's).</summary>
+    public CcipGateway(GatewayOptions options, HostedRecordSource hosted, IDigestSigner signer, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(deliveryService);
+        ArgumentNullException.ThrowIfNull(hosted);
         _options = options;
         _resolvers = BuildResolvers(options);
-        _apps = apps;
-        _names = names;
+        _hosted = hosted;
         _signer = signer;
         _time = time;
         _cache = new GatewayAnswerCache(time, options.CacheMaxEntries);
-        _deliveryServiceRecord = deliveryService.ToProfile()?.ToTextRecordValue();
     }
 
     /// <summary>Number of configured resolver contracts.</summary>
@@ -213,9 +216,9 @@ public sealed class CcipGateway
                 : "this resolver expects resolveWithContext(bytes,bytes,bytes) calldata");
         }
 
-        var (records, ttl) = await LookupAsync(decoded.Name, cancellationToken).ConfigureAwait(false);
+        var (records, readAt, ttl) = await LookupAsync(decoded.Name, cancellationToken).ConfigureAwait(false);
         var result = CcipResults.Encode(decoded.Query, resolver.Family, records.Find);
-        var expires = CcipSigning.ExpiresAt(_time.GetUtcNow(), ttl);
+        var expires = CcipSigning.ExpiresAt(readAt, ttl);
         var digest = CcipSigning.DigestToSign(resolver.Family, resolver.Address, expires, calldata, result);
         var signature = await _signer.SignDigestAsync(digest, cancellationToken).ConfigureAwait(false);
         var response = CcipSigning.AssembleResponse(result, expires, signature);
@@ -224,29 +227,21 @@ public sealed class CcipGateway
         return new CcipGatewayResult(CcipStatus.Answered, body, null);
     }
 
-    private async ValueTask<(NameRecords Records, TimeSpan Ttl)> LookupAsync(string name, CancellationToken cancellationToken)
+    /// <summary>
+    /// The records of a name from the shared hosted-record cache; the answer's expiry counts from when the records were
+    /// read from storage, so a cached record never extends staleness beyond the signature lifetime (decisions §14).
+    /// </summary>
+    private async ValueTask<(NameRecords Records, DateTimeOffset ReadAt, TimeSpan Ttl)> LookupAsync(string name, CancellationToken cancellationToken)
     {
-        var defaultTtl = TimeSpan.FromSeconds(_options.SignatureTtlSeconds);
-        if (!_apps.TryClassify(name, out var hosted, out _))
+        if (_hosted.Classify(name) is not { } hosted)
         {
-            return (NameRecords.None, defaultTtl);
+            return (NameRecords.None, _time.GetUtcNow(), TimeSpan.FromSeconds(_options.SignatureTtlSeconds));
         }
 
-        var ttl = hosted.App.SignatureTtl ?? defaultTtl;
-        if (hosted.Kind == HostedNameKind.DeliveryService)
-        {
-            return (new NameRecords(null, null, null, _deliveryServiceRecord), ttl);
-        }
-
-        var record = await _names.GetAsync(hosted.Name, cancellationToken).ConfigureAwait(false);
-        if (record is null || !Hex.TryDecode(record.Address, out var address) || address.Length != 20)
-        {
-            return (NameRecords.None, ttl);
-        }
-
+        var read = await _hosted.ReadAsync(hosted, cancellationToken).ConfigureAwait(false);
+        var r = read.Records;
         // network.dm3.link: "" once the attestation has expired (linked-profiles §9.3).
-        var link = Lsp.LiveLinkRecord.Serve(record.Link, _time.GetUtcNow());
-        return (new NameRecords(address, ProfileTextRecord.Encode(record.ProfileJson), link, null), ttl);
+        return (new NameRecords(r.Address, r.ProfileRecord, Lsp.LiveLinkRecord.Serve(r.LinkRecord, _time.GetUtcNow()), r.DeliveryServiceRecord), read.ReadAt, _hosted.SignatureTtl(hosted));
     }
 
     private static bool TryNormaliseAddressText(string? text, [NotNullWhen(true)] out string? lower)

@@ -55,6 +55,12 @@ public sealed class NameStore
 
     public string TableName => _table.Name;
 
+    /// <summary>
+    /// Raised after every write attempt on a name (whatever its outcome: a conflict or a stale ETag also means the
+    /// stored row may differ from a cached copy). In-process caches of hosted records drop the name at once.
+    /// </summary>
+    public event Action<string>? Changed;
+
     /// <summary>The live record for <paramref name="name"/>; null when absent or deleted (a tombstone resolves as absent).</summary>
     public async Task<NameRecord?> GetAsync(string name, CancellationToken cancellationToken)
     {
@@ -77,6 +83,7 @@ public sealed class NameStore
     {
         var store = await _table.ReadyAsync(cancellationToken).ConfigureAwait(false);
         var result = await store.InsertAsync(_table.Name, ToEntity(record), cancellationToken).ConfigureAwait(false);
+        Changed?.Invoke(record.Name);
         return result.Status switch
         {
             TableWriteStatus.Ok => (NameWriteStatus.Written, record with { ETag = result.ETag }),
@@ -90,6 +97,7 @@ public sealed class NameStore
     {
         var store = await _table.ReadyAsync(cancellationToken).ConfigureAwait(false);
         var result = await store.UpdateAsync(_table.Name, ToEntity(record), etag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+        Changed?.Invoke(record.Name);
         return result.Status switch
         {
             TableWriteStatus.Ok => (NameWriteStatus.Written, record with { ETag = result.ETag }),
@@ -104,6 +112,7 @@ public sealed class NameStore
     {
         var store = await _table.ReadyAsync(cancellationToken).ConfigureAwait(false);
         var result = await store.DeleteAsync(_table.Name, name, "", etag, cancellationToken).ConfigureAwait(false);
+        Changed?.Invoke(name);
         return result.Status switch
         {
             TableWriteStatus.Ok => NameWriteStatus.Written,

@@ -9,6 +9,7 @@ const CACHE = path.join(ROOT, '.artifacts', 'npm-pack');
 const PACKAGES = {
   offchainResolver: '@ensdomains/offchain-resolver-contracts@0.2.1',
   ens: '@ensdomains/ens@0.6.2',
+  resolver: '@ensdomains/resolver@0.3.1',
 };
 
 function tarballName(spec) {
@@ -57,4 +58,9 @@ export function loadEnsArtifacts() {
     ENSRegistry: artifact(extracted(PACKAGES.ens), 'ENSRegistry.json'),
     OffchainResolver: artifact(extracted(PACKAGES.offchainResolver), 'OffchainResolver.json'),
   };
+}
+
+/** PublicResolver of @ensdomains/resolver 0.3.1 (`constructor(ENS ens)`), `{ abi, bytecode }`. */
+export function loadPublicResolverArtifact() {
+  return artifact(extracted(PACKAGES.resolver), 'PublicResolver.json');
 }
