@@ -296,6 +296,31 @@ public sealed class MainMessenger(ClientContext context)
         return null;
     }
 
+    /// <summary>Fetches the inboxes of the linked profiles with their stored keys: messages sent to an LSP show in the main messenger.</summary>
+    public async Task<List<InboxEntry>> LinkedInboxesAsync(Identity main, CancellationToken ct)
+    {
+        var entries = new List<InboxEntry>();
+        foreach (var link in LinkVault.Open(main))
+        {
+            var lsp = new Identity { Kind = IdentityKinds.Lsp, Name = link.ProfileName, ProfileSeed = link.ProfileSeed, WalletPrivateKey = link.WalletPrivateKey };
+            try
+            {
+                foreach (var received in await context.FetchAsync(lsp, ct).ConfigureAwait(false))
+                {
+                    ClientContext.Remember(lsp, received);
+                }
+            }
+            catch (ClientException e)
+            {
+                context.Dropped($"linked profile {link.ProfileName}: {e.Code}");
+            }
+
+            entries.AddRange(lsp.Inbox);
+        }
+
+        return entries;
+    }
+
     /// <summary>The main messenger's view of its accepted links (no keys).</summary>
     public static JsonArray LinkedView(Identity main) =>
         new([.. LinkVault.Open(main).Select(l => (JsonNode)new JsonObject

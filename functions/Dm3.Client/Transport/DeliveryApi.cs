@@ -21,7 +21,7 @@ public sealed class DeliveryApi(HttpClient http, string url)
         {
             await _api.SendRawAsync(HttpMethod.Post, "/profile/" + Uri.EscapeDataString(name), signedUserProfileJson, null, ct).ConfigureAwait(false);
         }
-        catch (ClientException e) when (e.Code is "account.exists" or "http_409")
+        catch (ClientException e) when (e.Code is "profile.account_exists" or "account.exists" or "http_409")
         {
             // The account exists already (created by the claim or registration).
         }
