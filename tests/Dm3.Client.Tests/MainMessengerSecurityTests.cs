@@ -20,6 +20,7 @@ public sealed class MainMessengerSecurityTests
     {
         Assert.Empty(_world.Main.Incoming);
         Assert.Empty(LinkVault.Open(_world.Main));
+        Assert.NotEmpty(_world.Drops); // dropped (silently: the reason goes only to the drop log)
     }
 
     [Fact]
