@@ -264,6 +264,7 @@ internal static class ClientCommands
 
                 state.Identities.Remove(tempAlias);
                 await inv.Context.EnsureAccountAsync(recovered, inv.Ct);
+                await component.DeleteTemporaryAsync(temp, inv.Origin(), inv.Ct);
                 break;
             default:
                 throw new ClientException("usage", "--via is escrow, signature or main.");

@@ -108,7 +108,8 @@ internal static class DemoCommand
         Say($"main messenger: [{recoverRequests[0].Id}] {MainMessenger.Prompt(recoverRequests[0]).Text}");
         await messenger.AcceptAsync(main, recoverRequests[0].Id, false, 180, false, inv.Ct);
         var recovered = (await PollAsync(async () => await component.ProcessInboxAsync(temp, inv.Ct) is { Count: > 0 } o ? o : null))[0].Recovered!;
-        Say($"recovered {recovered.Name}: same address {Same(recovered, lsp)}, same profile seed {recovered.ProfileSeed == lsp.ProfileSeed}");
+        await component.DeleteTemporaryAsync(temp, origin, inv.Ct);
+        Say($"recovered {recovered.Name}: same address {Same(recovered, lsp)}, same profile seed {recovered.ProfileSeed == lsp.ProfileSeed}; temporary name deleted");
         Expect(recovered.Name == lsp.Name && recovered.WalletPrivateKey == lsp.WalletPrivateKey && recovered.ProfileSeed == lsp.ProfileSeed, "recovery through the main profile");
 
         Step("A message sent to the LSP shows in the main messenger's view of its linked profiles");

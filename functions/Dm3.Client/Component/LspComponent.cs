@@ -345,6 +345,20 @@ public sealed class LspComponent(ClientContext context)
         await api.DeleteLinkRecordAsync(lsp.Name, proof, Ethereum.PersonalSign(wallet, proof), ct).ConfigureAwait(false);
     }
 
+    /// <summary>§10.3 step 5: deletes the temporary profile's name with a proof signed by its own wallet.</summary>
+    public async Task DeleteTemporaryAsync(Identity temp, ComponentOrigin origin, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(temp);
+        ArgumentNullException.ThrowIfNull(origin);
+        var api = context.Backend(temp.Backend);
+        var nonce = await api.ResolverNonceAsync(temp.AppParent, "profile-delete", ct).ConfigureAwait(false);
+        var wallet = Hex.Decode(temp.WalletPrivateKey!);
+        var proof = Dm3Siwe.FormatStrict(Dm3Siwe.Compose(origin.Domain, Ethereum.AddressFromPrivateKey(wallet),
+            "Delete the temporary dm3 profile of a recovery.", origin.Uri, origin.ChainId, nonce.Nonce, nonce.IssuedAt, nonce.ExpirationTime,
+            ["urn:dm3:profile-delete:" + Dm3Urn.EncodeName(temp.Name)]));
+        await api.DeleteNameAsync(temp.Name, proof, Ethereum.PersonalSign(wallet, proof), ct).ConfigureAwait(false);
+    }
+
     internal static Identity IdentityOf(LspKeys keys, string app, string backend, string origin, CreationFields? creation, byte[] owner)
     {
         var profile = new UserProfile(Base64Std.Encode(keys.EncryptionPublicKey), Base64Std.Encode(keys.SigningPublicKey), ["ds." + app]);

@@ -75,6 +75,18 @@ public sealed class BackendApi(HttpClient http, string baseUrl)
             ["subdomain"] = subdomain,
         }, null, ct);
 
+    /// <summary><c>POST /resolver/nonces</c> for a resolver write (purpose <c>profile-delete</c> or <c>profile-update</c>).</summary>
+    public async Task<ServerNonce> ResolverNonceAsync(string app, string purpose, CancellationToken ct)
+    {
+        var o = await SendAsync(HttpMethod.Post, "/resolver/nonces", new JsonObject { ["app"] = app, ["purpose"] = purpose }, null, ct).ConfigureAwait(false);
+        return new ServerNonce(Str(o, "nonce"), DateTimeOffset.Parse(Str(o, "issuedAt"), System.Globalization.CultureInfo.InvariantCulture),
+            DateTimeOffset.Parse(Str(o, "expirationTime"), System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    /// <summary><c>DELETE /resolver/profile/{name}</c> with a wallet proof of the name's address.</summary>
+    public Task DeleteNameAsync(string name, string message, string signature, CancellationToken ct) =>
+        SendAsync(HttpMethod.Delete, "/resolver/profile/" + Uri.EscapeDataString(name), new JsonObject { ["message"] = message, ["signature"] = signature }, null, ct);
+
     internal async Task<JsonNode?> SendRawAsync(HttpMethod method, string path, string? body, string? token, CancellationToken ct)
     {
         using var request = new HttpRequestMessage(method, BaseUrl + path);
