@@ -220,8 +220,7 @@ test('§13.4 / §10.3 recovery through the main profile: LINK_RECOVER (verified 
   assert.deepEqual(r, { alias: 'lsp', lspName: s.lsp.lspName, lspAddress: s.lsp.lspAddress, via: 'main' });
   assert.equal(identity('fresh', 'lsp').walletPrivateKey, identity('alice', 'lsp').walletPrivateKey);
   assert.equal(identity('fresh', 'lsp').profileSeed, identity('alice', 'lsp').profileSeed);
-  // The temporary name was deleted with its wallet's proof (the command fails otherwise); ENS answers for it may
-  // stay cached at the gateway for the record TTL, so a second claim of the same address is what proves it.
+  // The temporary identity is gone; its name was deleted with its own wallet's proof (the command fails otherwise).
   assert.equal(identity('fresh', 'lsp#recovery'), undefined);
 });
 
