@@ -277,6 +277,15 @@ test('a LINK built with the dm3 libraries is validated by our main messenger; an
   assert.equal((await ok(['links', '--alias', 'main'], 'alice')).linked.length, 2);
 });
 
+test('an anonymous LSP is claimed without escrow and stays out of the owner index', async () => {
+  const erin = Wallet.createRandom();
+  const r = await ok(['lsp', 'create', '--alias', 'anon', ...component(erin), '--path', 'signature', '--anonymous'], 'erin');
+  assert.equal(r.escrow, false);
+  assert.equal(r.origin, 'signature');
+  assert.equal((await resolve(r.lspName)).address, r.lspAddress);
+  assert.deepEqual(await ok(['lsp', 'query', ...component(erin)], 'erin'), { profiles: [] });
+});
+
 test('send, inbox (the main messenger sees messages of its linked profiles), links reject, lsp delete', async () => {
   const sent = await ok(['send', '--from', 'dlsp', '--to', s.lsp.lspName, '--text', 'hello linked profile'], 'dave');
   assert.match(sent.messageHash, /^0x[0-9a-f]{64}$/);
