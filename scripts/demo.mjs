@@ -14,6 +14,7 @@ import { loadEnsArtifacts } from '../tests/interop/support/ens-contracts.mjs';
 import { startBackend } from '../tests/interop/support/backend.mjs';
 import { killAll, waitFor } from '../tests/interop/support/processes.mjs';
 import { ROOT } from '../tests/interop/support/paths.mjs';
+import { runLspDemo } from './lsp-demo.mjs';
 
 const require = createRequire(import.meta.url);
 const profileLib = require('@dm3-org/dm3-lib-profile');
@@ -153,6 +154,9 @@ try {
     const after = await call('GET', `/delivery/messages/incoming/${bob.name}`, { token: bobToken });
     console.log(`  acknowledged; inbox now holds ${after.length} envelope(s)`);
     provider.destroy();
+
+    // The Linked Profiles story (issue 12) on its own chain and two more backends, stopped when it ends.
+    if (!(await runLspDemo())) throw new Error('the Linked Profiles demo failed');
   }
 
   step('Running. Ctrl-C stops the backend, the chain and Azurite.');

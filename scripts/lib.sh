@@ -48,3 +48,11 @@ start_azurite() {
 }
 
 stop_azurite() { [ -n "$AZURITE_PID" ] && kill "$AZURITE_PID" 2>/dev/null && wait "$AZURITE_PID" 2>/dev/null; AZURITE_PID=""; return 0; }
+
+# The one place that starts a backend process: functions/Dm3.Host (the standalone host), configured only through environment
+# variables (ASPNETCORE_URLS, Storage__*, Apps__*, …). Replaces the calling shell (use it as `bash -c 'source
+# scripts/lib.sh && exec_backend'`); tests/interop/support/backend.mjs starts every backend of the tests, the demos
+# and `./dev run` through it.
+exec_backend() {
+  exec dotnet "${DM3_HOST_DLL:-$ROOT/functions/Dm3.Host/bin/Debug/net10.0/Dm3.Host.dll}" "$@"
+}

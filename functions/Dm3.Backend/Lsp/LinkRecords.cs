@@ -48,7 +48,7 @@ public sealed record LinkRecordRequest(string? LspName, JsonNode? Attestation, W
 /// The server nonce (<c>publish-link</c> / <c>unpublish-link</c>) is consumed after every other check.
 /// </summary>
 public sealed class LinkRecordsHandler(AppCatalog apps, NameStore names, NonceService nonces, RateLimiter limiter, TimeProvider time,
-    ILogger<LinkRecordsHandler> logger)
+    ILogger<LinkRecordsHandler> logger, IForeignProfiles? foreign = null)
 {
     public const string UnpublishScope = "unpublish-link";
 
@@ -199,7 +199,11 @@ public sealed class LinkRecordsHandler(AppCatalog apps, NameStore names, NonceSe
         var main = await names.GetAsync(attestation.MainProfile, cancellationToken).ConfigureAwait(false);
         if (main is null)
         {
-            return $"The main profile {attestation.MainProfile} is not resolvable here yet (only names hosted by this deployment can be checked).";
+            // Not hosted here: resolve it through ENS (the resolver verifies the profile against the name's address).
+            var resolved = foreign is null ? null : await foreign.GetAsync(attestation.MainProfile, cancellationToken).ConfigureAwait(false);
+            return resolved is null || !Base64Std.TryDecode(resolved.Profile.PublicSigningKey, out var foreignKey, 32)
+                ? $"The main profile {attestation.MainProfile} does not resolve to a verified profile."
+                : attestation.CheckForReader(lspName, lspRecord.ProfileHash, now, foreignKey)?.Message;
         }
 
         if (!SignedUserProfile.TryParse(main.ProfileJson, out var mainProfile, out _) || !Hex.TryDecode(main.Address, out var mainAddress)

@@ -146,7 +146,7 @@ public sealed class LspLinkRecordTests(LspHost host) : IClassFixture<LspHost>
         await AssertProblemAsync(response, status, code);
         if (failure == "main profile not hosted here")
         {
-            Assert.Contains("not resolvable here yet", (string?)JsonNode.Parse(await response.Content.ReadAsStringAsync())!["detail"]);
+            Assert.Contains("does not resolve to a verified profile", (string?)JsonNode.Parse(await response.Content.ReadAsStringAsync())!["detail"]);
         }
 
         Assert.Null((await Names.GetAsync(s.Lsp.Name, CancellationToken.None))!.Link);

@@ -48,7 +48,8 @@ export async function startBackend(env = {}) {
   const port = Number(new URL(url).port);
   const suffix = randomBytes(4).toString('hex');
   const workDir = mkdtempSync(path.join(tmpdir(), 'dm3-backend-'));
-  const child = track(spawn('dotnet', [dll], {
+  // The start command itself lives in scripts/lib.sh (exec_backend), the one place to change how a backend starts.
+  const child = track(spawn('bash', ['-c', `source "${path.join(ROOT, 'scripts', 'lib.sh')}" && exec_backend`], {
     cwd: workDir,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
@@ -56,6 +57,7 @@ export async function startBackend(env = {}) {
       HOME: process.env.HOME ?? workDir,
       DOTNET_CLI_TELEMETRY_OPTOUT: '1',
       DOTNET_NOLOGO: '1',
+      DM3_HOST_DLL: dll,
       ASPNETCORE_URLS: url,
       Storage__ConnectionString: azuriteConnectionString(),
       Storage__TablePrefix: `e2e${suffix}`,
