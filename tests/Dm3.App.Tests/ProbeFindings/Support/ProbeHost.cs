@@ -6,7 +6,7 @@ using Dm3.App.Tests.Runtime.Support;
 namespace Dm3.App.Tests.ProbeFindings.Support;
 
 /// <summary>
-/// The built standalone program (real Kestrel, <c>dotnet Dm3.App.dll</c>) against Azurite, spoken to over raw TCP
+/// The built standalone program (real Kestrel, <c>dotnet Dm3.Host.dll</c>) against Azurite, spoken to over raw TCP
 /// sockets, so chunked framing, odd headers and half-sent bodies reach Kestrel's own parser (TestServer does no
 /// chunked parsing). One app <c>myapp.eth</c>, dev keys, the queue pump on.
 /// </summary>
