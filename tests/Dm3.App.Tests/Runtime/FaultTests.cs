@@ -100,7 +100,9 @@ public sealed class FaultTests
         {
             await EnqueueAsync(app, id, "sleep=500");
         }
-        await azurite.RestartAsync(downtime: TimeSpan.FromSeconds(3));
+        // Longer than the SDK clients' own retry budget (AdapterRetry: 4 retries, 0.25 s doubling ≈ 4 s), so the pump
+        // itself meets the outage instead of the SDK absorbing it.
+        await azurite.RestartAsync(downtime: TimeSpan.FromSeconds(8));
         var after = Enumerable.Range(0, 5).Select(i => $"rst-c{i}-{Guid.NewGuid():N}").ToList();
         foreach (var id in after)
         {

@@ -36,6 +36,14 @@ public sealed class ProbeHost : IAsyncLifetime
         };
         _app = AppProcess.Start(settings);
         await _app.WaitReadyAsync(TimeSpan.FromSeconds(60));
+        // GET /health is 503 until storage initialisation has created the tables (a readiness answer, not a fault):
+        // probe only a ready program, or a slow start shows up as 5xx in the fuzz.
+        using var http = new HttpClient { BaseAddress = _app.BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
+        await TestStorage.EventuallyAsync(async () =>
+        {
+            using var health = await http.GetAsync(new Uri("/health", UriKind.Relative));
+            return health.IsSuccessStatusCode;
+        }, TimeSpan.FromSeconds(60), "GET /health to answer 200");
     }
 
     public async Task DisposeAsync()
