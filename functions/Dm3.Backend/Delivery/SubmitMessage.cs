@@ -66,7 +66,8 @@ public sealed class MessageSubmission(
     DeliverySettings settings,
     IPipelinePublisher publisher,
     EnvelopeQueue queue,
-    TimeProvider time)
+    TimeProvider time,
+    Resolution.NameResolver? resolver = null)
 {
     public async Task<DeliveryResult<EnvelopeRef>> SubmitAsync(string? envelopeJson, CancellationToken cancellationToken)
     {
@@ -168,8 +169,9 @@ public sealed class MessageSubmission(
         return new CheckedEnvelope(envelope, info, decrypted, receiver.Value);
     }
 
-    /// <summary>Verifies the metadata signature when the sender's name is hosted here; refuses names under our parents
-    /// that are not issued address names; other (foreign) senders are not checked.</summary>
+    /// <summary>Verifies the metadata signature against the sender's profile: hosted here from storage, any other sender
+    /// through its RESOLVED profile (issue 11; unresolvable counts as a bad signature); refuses names under our parents
+    /// that are not issued address names.</summary>
     private async Task<DeliveryError?> CheckSenderAsync(EncryptionEnvelope envelope, string from, CancellationToken cancellationToken)
     {
         if (!directory.Classify(from).IsOk)
@@ -177,7 +179,7 @@ public sealed class MessageSubmission(
             return directory.IsOwnButNotIssued(from)
                 ? new DeliveryError(DeliveryErrorKind.InvalidParams, "envelope.sender_not_issued",
                     "deliveryInformation.from is under a parent name served here but is not an address name issued here, so it can never be a sender.")
-                : null;
+                : await CheckForeignSenderAsync(envelope, from, cancellationToken).ConfigureAwait(false);
         }
 
         var sender = await directory.ResolveCachedAsync(from, cancellationToken).ConfigureAwait(false);
@@ -189,6 +191,25 @@ public sealed class MessageSubmission(
         return sender.Value!.Profile.Profile.TryDecodeKeys(out _, out var signingKey, out _) && envelope.Metadata.VerifySignature(signingKey)
             ? null
             : new DeliveryError(DeliveryErrorKind.InvalidParams, "envelope.bad_signature", "The envelope signature does not verify against the sender's profile.");
+    }
+
+    private async Task<DeliveryError?> CheckForeignSenderAsync(EncryptionEnvelope envelope, string from, CancellationToken cancellationToken)
+    {
+        if (resolver is null)
+        {
+            return new DeliveryError(DeliveryErrorKind.InvalidParams, "envelope.sender_not_resolved", "Senders on other delivery services cannot be verified here (no resolver).");
+        }
+
+        var sender = await resolver.ResolveAsync(from, cancellationToken).ConfigureAwait(false);
+        if (sender.Status != Resolution.ResolutionStatus.Resolved)
+        {
+            return new DeliveryError(DeliveryErrorKind.InvalidParams, "envelope.sender_not_resolved",
+                "The sender's profile could not be resolved to verify the envelope signature: " + sender.Error?.Code);
+        }
+
+        return sender.Profile!.Profile.TryDecodeKeys(out _, out var signingKey, out _) && envelope.Metadata.VerifySignature(signingKey)
+            ? null
+            : new DeliveryError(DeliveryErrorKind.InvalidParams, "envelope.bad_signature", "The envelope signature does not verify against the sender's resolved profile.");
     }
 
     /// <param name="Info">deliveryInformation with normalised names (keys); <paramref name="Decrypted"/> as sent (stored).</param>
