@@ -152,15 +152,19 @@ public sealed class DeliveryRpcTests(DeliveryRpcFixture fixture) : IClassFixture
     }
 
     [Fact]
-    public async Task An_envelope_from_a_sender_not_hosted_here_is_accepted_without_a_signature_check()
+    public async Task An_envelope_from_a_sender_not_hosted_here_whose_profile_does_not_resolve_is_refused_and_nothing_is_stored()
     {
+        // Issue 11: foreign senders are verified against their resolved profile (RelayTests: resolvable ones, good and
+        // forged). Without Resolution__RpcUrl "carol.eth" cannot be resolved, so "from carol.eth" signed by anyone is refused.
         var outsider = new TestUser();
         var message = Message.CreateSigned(new MessageMetadata(fixture.Bob.Name, "carol.eth", 1_700_000_000_000, MessageType.New), "hi", null, outsider.Keys.SigningPrivateKey);
         var envelope = EnvelopeBuilder.Build(message, fixture.Bob.Keys.EncryptionPublicKey, Host.DsEncryptionPublicKey, outsider.Keys.SigningPrivateKey);
 
         var (status, body) = await DeliveryKit.RpcAsync(Client, DeliveryKit.SubmitCall(envelope.Json.ToJsonString()));
 
-        Assert.Equal((HttpStatusCode.OK, "OK"), (status, (string?)body["result"]));
+        Assert.Equal((HttpStatusCode.BadRequest, -32602, "envelope.sender_not_resolved"),
+            (status, DeliveryKit.ErrorCode(body), (string?)body["error"]!["data"]!["reason"]));
+        Assert.DoesNotContain(await Host.RowsAsync("Inbox"), row => row.RowKey.StartsWith("carol.eth|", StringComparison.Ordinal));
     }
 
     [Theory]
