@@ -114,22 +114,13 @@ public sealed class MessageSubmission(
             return new DeliveryError(DeliveryErrorKind.InvalidParams, "rpc.envelope_missing", "params[0] must be the envelope as a JSON string.");
         }
 
-        if (!EncryptionEnvelope.TryParse(envelopeJson, out var envelope, out var schemaError))
+        var submittable = ParseSubmittable(envelopeJson, settings);
+        if (!submittable.IsOk)
         {
-            return DeliveryError.From(DeliveryErrorKind.InvalidParams, schemaError);
+            return submittable.Error!;
         }
 
-        if (envelope.Postmark is not null || envelope.Metadata.EncryptedDeliveryInformation is null)
-        {
-            return new DeliveryError(DeliveryErrorKind.InvalidParams, "envelope.not_submittable",
-                "A submitted envelope carries encrypted deliveryInformation and no postmark.");
-        }
-
-        if (envelope.Size > settings.SizeLimit)
-        {
-            return new DeliveryError(DeliveryErrorKind.TooLarge, "envelope.too_large", $"The envelope is larger than the size limit of {settings.SizeLimit} bytes.");
-        }
-
+        var envelope = submittable.Value!;
         if (!keys.Decryptor.TryDecrypt(envelope, out var info, out var decryptError))
         {
             return DeliveryError.From(DeliveryErrorKind.Undecryptable, decryptError);
@@ -188,10 +179,34 @@ public sealed class MessageSubmission(
             return new DeliveryError(DeliveryErrorKind.InvalidParams, "envelope.sender_not_resolved", "The sender's name is hosted here but does not resolve.");
         }
 
-        return sender.Value!.Profile.Profile.TryDecodeKeys(out _, out var signingKey, out _) && envelope.Metadata.VerifySignature(signingKey)
+        return SignedBy(envelope, sender.Value!.Profile)
             ? null
             : new DeliveryError(DeliveryErrorKind.InvalidParams, "envelope.bad_signature", "The envelope signature does not verify against the sender's profile.");
     }
+
+    /// <summary>Schema (tolerant reader), submittable form (encrypted deliveryInformation, no postmark) and size: the checks
+    /// before any key or lookup, shared with <c>POST /outbox</c>.</summary>
+    internal static DeliveryResult<EncryptionEnvelope> ParseSubmittable(string envelopeJson, DeliverySettings settings)
+    {
+        if (!EncryptionEnvelope.TryParse(envelopeJson, out var envelope, out var schemaError))
+        {
+            return DeliveryError.From(DeliveryErrorKind.InvalidParams, schemaError);
+        }
+
+        if (envelope.Postmark is not null || envelope.Metadata.EncryptedDeliveryInformation is null)
+        {
+            return new DeliveryError(DeliveryErrorKind.InvalidParams, "envelope.not_submittable",
+                "A submitted envelope carries encrypted deliveryInformation and no postmark.");
+        }
+
+        return envelope.Size > settings.SizeLimit
+            ? new DeliveryError(DeliveryErrorKind.TooLarge, "envelope.too_large", $"The envelope is larger than the size limit of {settings.SizeLimit} bytes.")
+            : envelope;
+    }
+
+    /// <summary>The envelope's metadata signature verifies against the profile's Ed25519 signing key.</summary>
+    internal static bool SignedBy(EncryptionEnvelope envelope, Dm3.Protocol.Profiles.SignedUserProfile profile) =>
+        profile.Profile.TryDecodeKeys(out _, out var signingKey, out _) && envelope.Metadata.VerifySignature(signingKey);
 
     private async Task<DeliveryError?> CheckForeignSenderAsync(EncryptionEnvelope envelope, string from, CancellationToken cancellationToken)
     {
@@ -207,7 +222,7 @@ public sealed class MessageSubmission(
                 "The sender's profile could not be resolved to verify the envelope signature: " + sender.Error?.Code);
         }
 
-        return sender.Profile!.Profile.TryDecodeKeys(out _, out var signingKey, out _) && envelope.Metadata.VerifySignature(signingKey)
+        return SignedBy(envelope, sender.Profile!)
             ? null
             : new DeliveryError(DeliveryErrorKind.InvalidParams, "envelope.bad_signature", "The envelope signature does not verify against the sender's resolved profile.");
     }

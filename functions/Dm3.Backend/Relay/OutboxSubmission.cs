@@ -3,7 +3,6 @@ using System.Text.Json.Nodes;
 using Dm3.Backend.Delivery;
 using Dm3.Backend.Messaging;
 using Dm3.Protocol.Ens;
-using Dm3.Protocol.Messaging;
 
 namespace Dm3.Backend.Relay;
 
@@ -38,28 +37,20 @@ public sealed class OutboxSubmission(
             return bodyError;
         }
 
-        if (!EncryptionEnvelope.TryParse(envelopeJson, out var envelope, out var schemaError))
+        var submittable = MessageSubmission.ParseSubmittable(envelopeJson, settings);
+        if (!submittable.IsOk)
         {
-            return DeliveryError.From(DeliveryErrorKind.InvalidParams, schemaError);
+            return submittable.Error!;
         }
 
-        if (envelope.Postmark is not null || envelope.Metadata.EncryptedDeliveryInformation is null)
-        {
-            return new DeliveryError(DeliveryErrorKind.InvalidParams, "envelope.not_submittable", "A relayed envelope carries encrypted deliveryInformation and no postmark.");
-        }
-
-        if (envelope.Size > settings.SizeLimit)
-        {
-            return new DeliveryError(DeliveryErrorKind.TooLarge, "envelope.too_large", $"The envelope is larger than the size limit of {settings.SizeLimit} bytes.");
-        }
-
+        var envelope = submittable.Value!;
         if (!EnsNormalization.TryNormalize(to, out var receiver, out var nameError))
         {
             return new DeliveryError(DeliveryErrorKind.InvalidParams, "outbox.bad_receiver", "to is not a valid name: " + nameError.Message);
         }
 
         var profile = await directory.ResolveCachedAsync(sender.Name, cancellationToken).ConfigureAwait(false);
-        if (!profile.IsOk || !profile.Value!.Profile.Profile.TryDecodeKeys(out _, out var signingKey, out _) || !envelope.Metadata.VerifySignature(signingKey))
+        if (!profile.IsOk || !MessageSubmission.SignedBy(envelope, profile.Value!.Profile))
         {
             return new DeliveryError(DeliveryErrorKind.InvalidParams, "envelope.bad_signature", "The envelope signature does not verify against the sender's profile.");
         }
