@@ -209,6 +209,28 @@ public sealed class RelayTests(RelayPairFixture pair) : IClassFixture<RelayPairF
     }
 
     [Fact]
+    public async Task A_crash_after_B_accepted_but_before_the_row_was_marked_is_redelivered_and_B_keeps_one_entry()
+    {
+        var (alice, aliceToken) = await RegisterAsync(pair.ClientA, "myapp.eth");
+        var (bob, bobToken) = await RegisterAsync(pair.ClientB, "main.eth");
+        var envelope = DeliveryKit.Envelope(alice, bob, pair.B.DsEncryptionPublicKey, "crash");
+
+        // The state a crash of A leaves: B holds the envelope (the first attempt's dm3_submitMessage went through), A's
+        // row still says queued, and the queue message comes back after its visibility timeout.
+        var (status, _) = await DeliveryKit.RpcAsync(pair.ClientB, DeliveryKit.SubmitCall(envelope.Json.ToJsonString()));
+        Assert.Equal(HttpStatusCode.OK, status);
+        var id = Guid.NewGuid().ToString("N");
+        await pair.A.Services.GetRequiredService<OutboxStore>().InsertAsync(
+            new OutboxEntry(id, alice.Name, bob.Name, OutboxState.Queued, 0, DateTimeOffset.UtcNow, null, null, null, envelope.CanonicalJson, null), CancellationToken.None);
+        await pair.A.Services.GetRequiredService<Dm3.Backend.Messaging.IPipelinePublisher>().PublishAsync(
+            pair.A.Services.GetRequiredService<OutboxQueue>().Name, new Dm3.Backend.Messaging.PipelineMessage(Guid.NewGuid().ToString("N"), OutboxSubmission.Kind, id), CancellationToken.None);
+
+        var report = await WaitForFinalAsync(pair.ClientA, aliceToken, id);
+        Assert.Equal("delivered", (string?)report["status"]);
+        Assert.Single(await IncomingAsync(pair.ClientB, bob, bobToken, expected: 1));
+    }
+
+    [Fact]
     public async Task A_receiver_hosted_here_skips_the_network()
     {
         var (alice, aliceToken) = await RegisterAsync(pair.ClientA, "myapp.eth");
