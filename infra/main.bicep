@@ -59,6 +59,9 @@ param ensResolverAddress string = ''
 ])
 param ensResolverFamily string = 'ens'
 
+@description('Ethereum JSON-RPC endpoint for resolving names hosted elsewhere (outbox relay, foreign senders). Empty: no default; foreign names answer resolution.no_rpc.')
+param resolutionRpcUrl string = ''
+
 @description('Lifetime of a signed gateway answer in seconds (the revocation bound; answers are cached until expiry - 60 s).')
 @minValue(61)
 @maxValue(86400)
@@ -110,8 +113,10 @@ var tags = {
   application: 'dm3-serverless'
 }
 var envelopesQueueName = 'envelopes'
+var outboxQueueName = 'outbox'
 var pipelineQueueNames = union([
   envelopesQueueName
+  outboxQueueName
 ], extraQueueNames)
 var tableNames = [
   'Names'
@@ -125,6 +130,7 @@ var tableNames = [
   'LspSessions'
   'LspOwners'
   'PoisonReasons'
+  'Outbox'
 ]
 var functionAppName = 'func-${resourceToken}'
 
@@ -217,6 +223,8 @@ module functionApp 'modules/functionapp.bicep' = {
     storageQueueEndpoint: storage.outputs.queueEndpoint
     deploymentContainerName: storage.outputs.deploymentContainerName
     envelopesQueueName: envelopesQueueName
+    outboxQueueName: outboxQueueName
+    resolutionRpcUrl: resolutionRpcUrl
     applicationInsightsConnectionString: monitoring.outputs.applicationInsightsConnectionString
     keyVaultUri: keyVault.outputs.vaultUri
     gatewaySignerKeyId: gatewaySignerKeyId

@@ -46,6 +46,12 @@ param deploymentContainerName string
 @description('Name of the envelopes queue (decisions §2), resolved by the queue trigger as %EnvelopesQueue%.')
 param envelopesQueueName string
 
+@description('Name of the outbox queue of the relay (issue 11), resolved by the queue trigger as %OutboxQueue%.')
+param outboxQueueName string
+
+@description('Ethereum JSON-RPC endpoint of name resolution (Resolution__RpcUrl); empty = only names hosted here resolve.')
+param resolutionRpcUrl string = ''
+
 @description('Application Insights connection string (locates the component; not a secret). Ingestion is Entra-authenticated.')
 param applicationInsightsConnectionString string
 
@@ -166,6 +172,7 @@ var appSettings = {
   'Storage__clientId': identityClientId
   // %Setting% references of the triggers (the host fails to index a function whose setting is missing).
   'EnvelopesQueue': envelopesQueueName
+  'OutboxQueue': outboxQueueName
   'SweeperSchedule': sweeperSchedule
   'LspSweeperSchedule': '0 */15 * * * *'
   'EscrowRewrapSchedule': '0 30 3 * * *'
@@ -178,6 +185,8 @@ var appSettings = {
   'Gateway__Resolvers__0__Address': ensResolverAddress
   'Gateway__Resolvers__0__Family': empty(ensResolverAddress) ? '' : ensResolverFamily
   'Escrow__WrappingKeyId': escrowWrappingKeyId
+  // Name resolution for the outbox relay and foreign senders: no default endpoint (decisions §36 policy applies).
+  'Resolution__RpcUrl': resolutionRpcUrl
   // Secrets: Key Vault references resolved by the platform with keyVaultReferenceIdentity.
   'DeliveryService__EncryptionPrivateKey': '@Microsoft.KeyVault(SecretUri=${dsEncryptionPrivateKeyUri})'
   'DeliveryService__SigningPrivateKey': '@Microsoft.KeyVault(SecretUri=${dsSigningPrivateKeyUri})'

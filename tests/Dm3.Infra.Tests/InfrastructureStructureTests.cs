@@ -141,7 +141,7 @@ public sealed partial class InfrastructureStructureTests
     public void Main_declares_the_tables_of_decisions_26_and_the_envelopes_queue()
     {
         var names = Regex.Matches(s_main.Variable("tableNames").Text, @"'(\w+)'").Select(m => m.Groups[1].Value);
-        Assert.Equal(["Names", "Inbox", "Nonces", "Challenges", "Sessions", "Processed", "RateCounters", "Accounts", "LspSessions", "LspOwners", "PoisonReasons"], names);
+        Assert.Equal(["Names", "Inbox", "Nonces", "Challenges", "Sessions", "Processed", "RateCounters", "Accounts", "LspSessions", "LspOwners", "PoisonReasons", "Outbox"], names);
         Assert.Contains("'envelopes'", s_main.Variable("envelopesQueueName").Text, StringComparison.Ordinal);
 
         var table = Single("Microsoft.Storage/storageAccounts/tableServices/tables");

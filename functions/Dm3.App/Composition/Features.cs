@@ -13,8 +13,10 @@ public static class Features
         new DiagnosticsFeature(),
         new Dm3.App.Profiles.ResolverFeature(),
         new Dm3.App.Ccip.GatewayFeature(),
+        new Dm3.App.Resolution.ResolutionFeature(),
         new Dm3.App.Delivery.DeliveryFeature(),
         new Dm3.App.Lsp.LspFeature(),
+        new Dm3.App.Relay.RelayFeature(),
     ];
 
     /// <summary>The catalog described by every feature (pure; used by the program and by `functions-json`).</summary>

@@ -119,6 +119,23 @@ public sealed class Authenticator(DeliveryDirectory directory, DeliveryStorage s
         return new AuthenticatedName(hosted.Value.Name, hosted.Value.Address!);
     }
 
+    /// <summary>
+    /// A bearer token on a route without a name (<c>/outbox</c>): the name is the token's own <c>account</c> claim, then
+    /// every check of <see cref="AuthorizeAsync"/> applies to it.
+    /// </summary>
+    public Task<DeliveryResult<AuthenticatedName>> AuthorizeBearerAsync(string? authorizationHeader, CancellationToken cancellationToken)
+    {
+        const string Bearer = "Bearer ";
+        var token = authorizationHeader is not null && authorizationHeader.StartsWith(Bearer, StringComparison.OrdinalIgnoreCase)
+            ? authorizationHeader[Bearer.Length..].Trim()
+            : null;
+        return DeliveryServiceJwt.TryVerifyAuthToken(keys.TokenSecret, token, time.GetUtcNow().ToUnixTimeSeconds(), out var claims, out var error)
+            ? AuthorizeAsync(claims.Account, authorizationHeader, cancellationToken)
+            : Task.FromResult<DeliveryResult<AuthenticatedName>>(token is null
+                ? new DeliveryError(DeliveryErrorKind.Unauthorized, "auth.missing_token", "A bearer token is required.")
+                : new DeliveryError(DeliveryErrorKind.Unauthorized, error.Code, "The token is not valid: " + error.Message));
+    }
+
     private async Task<bool> ConsumeAsync(ChallengeClaims claims, CancellationToken cancellationToken)
     {
         var store = await storage.Challenges.ReadyAsync(cancellationToken).ConfigureAwait(false);

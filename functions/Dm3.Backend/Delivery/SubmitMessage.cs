@@ -66,7 +66,8 @@ public sealed class MessageSubmission(
     DeliverySettings settings,
     IPipelinePublisher publisher,
     EnvelopeQueue queue,
-    TimeProvider time)
+    TimeProvider time,
+    Resolution.NameResolver? resolver = null)
 {
     public async Task<DeliveryResult<EnvelopeRef>> SubmitAsync(string? envelopeJson, CancellationToken cancellationToken)
     {
@@ -113,22 +114,13 @@ public sealed class MessageSubmission(
             return new DeliveryError(DeliveryErrorKind.InvalidParams, "rpc.envelope_missing", "params[0] must be the envelope as a JSON string.");
         }
 
-        if (!EncryptionEnvelope.TryParse(envelopeJson, out var envelope, out var schemaError))
+        var submittable = ParseSubmittable(envelopeJson, settings);
+        if (!submittable.IsOk)
         {
-            return DeliveryError.From(DeliveryErrorKind.InvalidParams, schemaError);
+            return submittable.Error!;
         }
 
-        if (envelope.Postmark is not null || envelope.Metadata.EncryptedDeliveryInformation is null)
-        {
-            return new DeliveryError(DeliveryErrorKind.InvalidParams, "envelope.not_submittable",
-                "A submitted envelope carries encrypted deliveryInformation and no postmark.");
-        }
-
-        if (envelope.Size > settings.SizeLimit)
-        {
-            return new DeliveryError(DeliveryErrorKind.TooLarge, "envelope.too_large", $"The envelope is larger than the size limit of {settings.SizeLimit} bytes.");
-        }
-
+        var envelope = submittable.Value!;
         if (!keys.Decryptor.TryDecrypt(envelope, out var info, out var decryptError))
         {
             return DeliveryError.From(DeliveryErrorKind.Undecryptable, decryptError);
@@ -168,8 +160,9 @@ public sealed class MessageSubmission(
         return new CheckedEnvelope(envelope, info, decrypted, receiver.Value);
     }
 
-    /// <summary>Verifies the metadata signature when the sender's name is hosted here; refuses names under our parents
-    /// that are not issued address names; other (foreign) senders are not checked.</summary>
+    /// <summary>Verifies the metadata signature against the sender's profile: hosted here from storage, any other sender
+    /// through its RESOLVED profile (issue 11; unresolvable counts as a bad signature); refuses names under our parents
+    /// that are not issued address names.</summary>
     private async Task<DeliveryError?> CheckSenderAsync(EncryptionEnvelope envelope, string from, CancellationToken cancellationToken)
     {
         if (!directory.Classify(from).IsOk)
@@ -177,7 +170,7 @@ public sealed class MessageSubmission(
             return directory.IsOwnButNotIssued(from)
                 ? new DeliveryError(DeliveryErrorKind.InvalidParams, "envelope.sender_not_issued",
                     "deliveryInformation.from is under a parent name served here but is not an address name issued here, so it can never be a sender.")
-                : null;
+                : await CheckForeignSenderAsync(envelope, from, cancellationToken).ConfigureAwait(false);
         }
 
         var sender = await directory.ResolveCachedAsync(from, cancellationToken).ConfigureAwait(false);
@@ -186,9 +179,52 @@ public sealed class MessageSubmission(
             return new DeliveryError(DeliveryErrorKind.InvalidParams, "envelope.sender_not_resolved", "The sender's name is hosted here but does not resolve.");
         }
 
-        return sender.Value!.Profile.Profile.TryDecodeKeys(out _, out var signingKey, out _) && envelope.Metadata.VerifySignature(signingKey)
+        return SignedBy(envelope, sender.Value!.Profile)
             ? null
             : new DeliveryError(DeliveryErrorKind.InvalidParams, "envelope.bad_signature", "The envelope signature does not verify against the sender's profile.");
+    }
+
+    /// <summary>Schema (tolerant reader), submittable form (encrypted deliveryInformation, no postmark) and size: the checks
+    /// before any key or lookup, shared with <c>POST /outbox</c>.</summary>
+    internal static DeliveryResult<EncryptionEnvelope> ParseSubmittable(string envelopeJson, DeliverySettings settings)
+    {
+        if (!EncryptionEnvelope.TryParse(envelopeJson, out var envelope, out var schemaError))
+        {
+            return DeliveryError.From(DeliveryErrorKind.InvalidParams, schemaError);
+        }
+
+        if (envelope.Postmark is not null || envelope.Metadata.EncryptedDeliveryInformation is null)
+        {
+            return new DeliveryError(DeliveryErrorKind.InvalidParams, "envelope.not_submittable",
+                "A submitted envelope carries encrypted deliveryInformation and no postmark.");
+        }
+
+        return envelope.Size > settings.SizeLimit
+            ? new DeliveryError(DeliveryErrorKind.TooLarge, "envelope.too_large", $"The envelope is larger than the size limit of {settings.SizeLimit} bytes.")
+            : envelope;
+    }
+
+    /// <summary>The envelope's metadata signature verifies against the profile's Ed25519 signing key.</summary>
+    internal static bool SignedBy(EncryptionEnvelope envelope, Dm3.Protocol.Profiles.SignedUserProfile profile) =>
+        profile.Profile.TryDecodeKeys(out _, out var signingKey, out _) && envelope.Metadata.VerifySignature(signingKey);
+
+    private async Task<DeliveryError?> CheckForeignSenderAsync(EncryptionEnvelope envelope, string from, CancellationToken cancellationToken)
+    {
+        if (resolver is null)
+        {
+            return new DeliveryError(DeliveryErrorKind.InvalidParams, "envelope.sender_not_resolved", "Senders on other delivery services cannot be verified here (no resolver).");
+        }
+
+        var sender = await resolver.ResolveAsync(from, cancellationToken).ConfigureAwait(false);
+        if (sender.Status != Resolution.ResolutionStatus.Resolved)
+        {
+            return new DeliveryError(DeliveryErrorKind.InvalidParams, "envelope.sender_not_resolved",
+                "The sender's profile could not be resolved to verify the envelope signature: " + sender.Error?.Code);
+        }
+
+        return SignedBy(envelope, sender.Profile!)
+            ? null
+            : new DeliveryError(DeliveryErrorKind.InvalidParams, "envelope.bad_signature", "The envelope signature does not verify against the sender's resolved profile.");
     }
 
     /// <param name="Info">deliveryInformation with normalised names (keys); <paramref name="Decrypted"/> as sent (stored).</param>

@@ -15,4 +15,7 @@ public sealed record PipelineMessage(
 public interface IPipelinePublisher
 {
     Task PublishAsync(string queueName, PipelineMessage message, CancellationToken cancellationToken);
+
+    /// <summary>Sends a message that becomes visible only after <paramref name="visibilityDelay"/> (a retry with backoff).</summary>
+    Task PublishDelayedAsync(string queueName, PipelineMessage message, TimeSpan visibilityDelay, CancellationToken cancellationToken);
 }

@@ -32,6 +32,9 @@ internal sealed class DuplicatingPublisher(IPipelinePublisher inner) : IPipeline
         await inner.PublishAsync(queueName, message, cancellationToken);
         await inner.PublishAsync(queueName, message, cancellationToken);
     }
+
+    public Task PublishDelayedAsync(string queueName, PipelineMessage message, TimeSpan visibilityDelay, CancellationToken cancellationToken) =>
+        inner.PublishDelayedAsync(queueName, message, visibilityDelay, cancellationToken);
 }
 
 public sealed class DeliveryPipelineFixture : IAsyncLifetime

@@ -17,6 +17,9 @@ internal sealed class FailingPublisher(IPipelinePublisher inner) : IPipelinePubl
 
     public Task PublishAsync(string queueName, PipelineMessage message, CancellationToken cancellationToken) =>
         Failing ? throw new InvalidOperationException("publisher unavailable (test)") : inner.PublishAsync(queueName, message, cancellationToken);
+
+    public Task PublishDelayedAsync(string queueName, PipelineMessage message, TimeSpan visibilityDelay, CancellationToken cancellationToken) =>
+        Failing ? throw new InvalidOperationException("publisher unavailable (test)") : inner.PublishDelayedAsync(queueName, message, visibilityDelay, cancellationToken);
 }
 
 public sealed class DeliveryPublishFailureFixture : IAsyncLifetime

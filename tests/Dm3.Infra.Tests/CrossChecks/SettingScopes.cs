@@ -50,6 +50,23 @@ internal static class SettingScopes
         ["Apps__N__SignatureTtlSeconds"] = "default Gateway__SignatureTtlSeconds",
         ["Apps__N__Domains__N__UriPrefixes"] = "default https://<Host>/",
         ["Apps__N__LspLimits"] = "default: the rate limits of linked-profiles §11",
+        ["Resolution__Registry"] = "default: the mainnet ENS registry",
+        ["Resolution__IpfsGateway"] = "default https://ipfs.io/ipfs/",
+        ["Resolution__MaxRequestsPerResolution"] = "default 12",
+        ["Resolution__MaxDeliveryServices"] = "default 4",
+        ["Resolution__CacheTtlSeconds"] = "default 300",
+        ["Resolution__NegativeCacheTtlSeconds"] = "default 60",
+        ["Resolution__CacheMaxEntries"] = "default 10000",
+        ["Outbound"] = "the outbound-policy section (decisions §36); read as a whole when none of its settings is given",
+        ["Outbound__AllowHttp"] = "tests and local runs only: default false (decisions §36)",
+        ["Outbound__AllowPrivateAddresses"] = "tests and local runs only: default false (decisions §36)",
+        ["Outbound__MaxResponseBytes"] = "default 262144",
+        ["Outbound__ConnectTimeoutSeconds"] = "default 5",
+        ["Outbound__RequestTimeoutSeconds"] = "default 10",
+        ["Outbound__MaxRedirects"] = "default 3, same host only",
+        ["Relay__MaxAttempts"] = "default 8, then failed + poison",
+        ["Relay__BaseDelayMs"] = "default 5000 (exponential backoff with jitter)",
+        ["Relay__MaxDelayMs"] = "default 900000",
     };
 
     /// <summary>Written by the Bicep for the Functions host (storage of the host, telemetry); the program does not read them.</summary>

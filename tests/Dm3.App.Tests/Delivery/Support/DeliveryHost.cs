@@ -36,9 +36,12 @@ internal sealed class DeliveryHost : WebApplicationFactory<Dm3.Host.Program>
 
     private readonly Dictionary<string, string?> _settings;
     private readonly Func<IPipelinePublisher, IPipelinePublisher>? _decoratePublisher;
+    private readonly Action<IServiceCollection>? _configureServices;
 
-    public DeliveryHost(bool pump, IDictionary<string, string?>? overrides = null, Func<IPipelinePublisher, IPipelinePublisher>? decoratePublisher = null)
+    public DeliveryHost(bool pump, IDictionary<string, string?>? overrides = null, Func<IPipelinePublisher, IPipelinePublisher>? decoratePublisher = null,
+        Action<IServiceCollection>? configureServices = null)
     {
+        _configureServices = configureServices;
         TestStorage.EnsureReachable();
         _decoratePublisher = decoratePublisher;
         DsEncryptionKey = X25519.GenerateKeyPair().PrivateKey32;
@@ -136,6 +139,8 @@ internal sealed class DeliveryHost : WebApplicationFactory<Dm3.Host.Program>
                 services.Remove(existing);
                 services.AddSingleton(sp => decorate((IPipelinePublisher)existing.ImplementationFactory!(sp)));
             }
+
+            _configureServices?.Invoke(services);
         });
     }
 }

@@ -13,13 +13,17 @@ namespace Dm3.App.Tests.Delivery.Support;
 /// <summary>A dm3 user of the test app: wallet, profile keys, the signed profile and its hosted name.</summary>
 internal sealed class TestUser
 {
-    public TestUser()
+    /// <param name="parent">The app whose address name the user gets (another backend's app in the relay tests).</param>
+    public TestUser(string parent = DeliveryHost.Parent)
     {
+        Parent = parent;
         WalletKey = RandomWalletKey();
         Address = Ethereum.ToLowerAddress(Ethereum.AddressFromPrivateKey(WalletKey));
         Keys = ProfileKeys.Generate();
-        Profile = SignedUserProfile.Sign(Keys.ToUserProfile([DeliveryHost.DsName]), WalletKey);
+        Profile = SignedUserProfile.Sign(Keys.ToUserProfile(["ds." + parent]), WalletKey);
     }
+
+    public string Parent { get; }
 
     public byte[] WalletKey { get; }
 
@@ -29,7 +33,7 @@ internal sealed class TestUser
 
     public SignedUserProfile Profile { get; }
 
-    public string Name => Address + ".addr." + DeliveryHost.Parent;
+    public string Name => Address + ".addr." + Parent;
 
     public static byte[] RandomWalletKey()
     {
@@ -44,7 +48,7 @@ internal sealed class TestUser
     }
 
     /// <summary>Another validly signed profile of the same wallet (new keys): not the one the name resolves to.</summary>
-    public SignedUserProfile OtherProfileOfSameWallet() => SignedUserProfile.Sign(ProfileKeys.Generate().ToUserProfile([DeliveryHost.DsName]), WalletKey);
+    public SignedUserProfile OtherProfileOfSameWallet() => SignedUserProfile.Sign(ProfileKeys.Generate().ToUserProfile(["ds." + Parent]), WalletKey);
 }
 
 /// <summary>Requests against the delivery routes and the resolver, and envelope builders.</summary>
@@ -61,7 +65,7 @@ internal static class DeliveryKit
         {
             ["signedUserProfile"] = user.Profile.ToJsonObject(),
             ["address"] = Ethereum.ToChecksumAddress(Ethereum.AddressFromPrivateKey(user.WalletKey)),
-            ["subdomain"] = "addr." + DeliveryHost.Parent,
+            ["subdomain"] = "addr." + user.Parent,
         };
         var response = await client.PostAsync("/resolver/profile/address", Json(body));
         Assert.True(response.StatusCode is HttpStatusCode.Created or HttpStatusCode.OK, $"claim failed: {response.StatusCode} {await response.Content.ReadAsStringAsync()}");
