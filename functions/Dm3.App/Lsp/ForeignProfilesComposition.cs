@@ -1,35 +1,40 @@
-using Dm3.Adapters.Outbound;
-using Dm3.App.Configuration;
+using Dm3.App.Resolution;
 using Dm3.Backend.Lsp;
 using Dm3.Backend.Resolution;
+using Microsoft.Extensions.Logging;
 
 namespace Dm3.App.Lsp;
 
 /// <summary>
-/// Main profiles hosted elsewhere, for the attestation check of <c>PUT /lsp/v1/link-records</c>: ENS through
-/// <c>Resolution__RpcUrl</c> / <c>Resolution__Registry</c> with the outbound policy <c>Outbound__AllowHttp</c> /
-/// <c>Outbound__AllowPrivateAddresses</c> (local chains only). Without an RPC URL only hosted main profiles verify.
+/// Main profiles hosted elsewhere, for the attestation check of <c>PUT /lsp/v1/link-records</c> (§9.2: the main
+/// profile's <em>currently</em> resolved profile): the app's resolution settings and outbound policy
+/// (<see cref="ResolutionFeature"/>), with the name cache off so a rotated main key is seen at once. Without
+/// <c>Resolution__RpcUrl</c> only main profiles hosted here verify.
 /// </summary>
 internal static class ForeignProfilesComposition
 {
-    public static IForeignProfiles Create(SettingsReader settings)
+    public static IForeignProfiles Create(IServiceProvider services)
     {
-        if (settings.OptionalString("Resolution__RpcUrl") is not { } rpc)
+        var configured = services.GetRequiredService<ResolutionOptions>();
+        if (string.IsNullOrEmpty(configured.RpcUrl))
         {
             return new NoForeignProfiles();
         }
 
-        var options = new ResolutionOptions
+        var uncached = new ResolutionOptions
         {
-            RpcUrl = rpc,
-            Registry = settings.String("Resolution__Registry", Protocol.Ens.Ensip10.MainnetRegistry),
+            RpcUrl = configured.RpcUrl,
+            Registry = configured.Registry,
+            IpfsGateway = configured.IpfsGateway,
+            MaxRequestsPerResolution = configured.MaxRequestsPerResolution,
+            MaxDeliveryServices = configured.MaxDeliveryServices,
             CacheMaxEntries = 0,
         };
-        var policy = new OutboundPolicyOptions
-        {
-            AllowHttp = settings.Bool("Outbound__AllowHttp", false),
-            AllowPrivateAddresses = settings.Bool("Outbound__AllowPrivateAddresses", false),
-        };
-        return new ResolverForeignProfiles(new NameResolver(options, new PolicyHttpClient(policy), hosted: null, TimeProvider.System));
+        return new ResolverForeignProfiles(new NameResolver(
+            uncached,
+            services.GetRequiredService<IOutboundHttp>(),
+            services.GetRequiredService<HostedRecordSource>(),
+            services.GetRequiredService<TimeProvider>(),
+            services.GetRequiredService<ILogger<NameResolver>>()));
     }
 }

@@ -70,7 +70,7 @@ public sealed class LspFeature : IAppFeature
         services.AddSingleton<RegisterLspHandler>();
         services.AddSingleton<DeleteLspHandler>();
         services.AddSingleton<LinkRecordsHandler>();
-        services.AddSingleton<IForeignProfiles>(sp => ForeignProfilesComposition.Create(sp.GetRequiredService<SettingsReader>()));
+        services.AddSingleton<IForeignProfiles>(ForeignProfilesComposition.Create);
     }
 
     public void MapEndpoints(IEndpointRouteBuilder endpoints, RuntimeSettings runtime) => LspEndpoints.Map(endpoints);
