@@ -41,7 +41,6 @@ public sealed class RelayFeature : IAppFeature
         services.AddSingleton(sp => new OutboxStore(sp.GetRequiredService<ITableStore>(), sp.GetRequiredService<StorageNames>().Table(OutboxStore.LogicalTableName)));
         services.AddSingleton(sp => new OutboxQueue(sp.GetRequiredService<StorageNames>().Queue(OutboxQueueSetting)));
         services.AddSingleton<OutboxSubmission>();
-        services.AddSingleton<RelayEnvelopeHandler>();
     }
 
     public void ValidateSettings(SettingsReader settings, RuntimeSettings runtime) => ReadSettings(settings);
