@@ -305,3 +305,25 @@ test('send, inbox (the main messenger sees messages of its linked profiles), lin
   assert.deepEqual(deleted, { deleted: s.dlsp.lspName });
   assert.deepEqual(await ok(['lsp', 'query', ...component(dave)], 'dave'), { profiles: [] });
 });
+
+test('link --wait: times out cleanly with state "sent", and returns "accepted" once the LINK_ACCEPT arrives', async () => {
+  const gina = Wallet.createRandom();
+  await ok(['wallet', 'import', '--alias', 'gina', '--private-key', gina.privateKey], 'gina');
+  const glsp = await ok(['lsp', 'create', '--alias', 'glsp', ...component(gina), '--path', 'random'], 'gina');
+  const linkArgs = ['link', '--lsp', 'glsp', '--main', s.main, '--owner', 'gina', '--domain', DOMAIN, '--uri', URI];
+
+  const started = Date.now();
+  const timedOut = await ok([...linkArgs, '--wait', '1'], 'gina');
+  assert.equal(timedOut.state, 'sent');
+  assert.ok(Date.now() - started >= 1000, 'waited the given seconds');
+
+  const waiting = ok([...linkArgs, '--wait', '60'], 'gina');
+  const request = await waitFor('both LINKs of glsp pending at the main messenger', async () => {
+    const mine = (await ok(['links', '--alias', 'main'], 'alice')).pending.filter((p) => p.profileName === glsp.lspName);
+    return mine.length === 2 ? mine[1] : undefined;
+  }, 30_000, 300);
+  await ok(['links', 'accept', '--alias', 'main', '--id', request.id, '--confirm-other-wallet'], 'alice');
+  const accepted = await waiting;
+  assert.equal(accepted.state, 'accepted');
+  assert.equal(accepted.lspName, glsp.lspName);
+});
