@@ -207,6 +207,11 @@ test('§13.3 link: LINK (decrypted and verified by dm3-lib-messaging), links, ac
 test('§13.4 / §10.3 recovery through the main profile: LINK_RECOVER (verified by dm3-lib-messaging) → LINK_ACCEPT with the keys', async () => {
   const waiting = await ok(['lsp', 'recover', '--alias', 'lsp', ...component(alice), '--via', 'main', '--main', s.main], 'fresh');
   assert.equal(waiting.state, 'waiting');
+  const started = Date.now();
+  const stillWaiting = await ok(['lsp', 'recover', '--alias', 'lsp', ...component(alice), '--via', 'main', '--main', s.main, '--wait', '1'], 'fresh');
+  assert.equal(stillWaiting.state, 'waiting', '--wait ends cleanly before the LINK_ACCEPT');
+  assert.equal(stillWaiting.requester, waiting.requester);
+  assert.ok(Date.now() - started >= 1000, 'waited the given seconds');
   const temp = identity('fresh', 'lsp#recovery');
   const recover = await peekInbox(env.b.url, identity('alice', 'main'), 'LINK_RECOVER');
   assert.equal(await messagingLib.checkMessageSignature(recover.message, dm3Keys(temp).signingKeyPair.publicKey, temp.name), true);
