@@ -311,7 +311,7 @@ test('send, inbox (the main messenger sees messages of its linked profiles), lin
   assert.deepEqual(await ok(['lsp', 'query', ...component(dave)], 'dave'), { profiles: [] });
 });
 
-test('link --wait: times out cleanly with state "sent", and returns "accepted" once the LINK_ACCEPT arrives', async () => {
+test('link --wait: times out cleanly with state "sent", and returns "accepted" once the LINK_ACCEPT arrives; a re-sent LINK is refreshed without a new request', async () => {
   const gina = Wallet.createRandom();
   await ok(['wallet', 'import', '--alias', 'gina', '--private-key', gina.privateKey], 'gina');
   const glsp = await ok(['lsp', 'create', '--alias', 'glsp', ...component(gina), '--path', 'random'], 'gina');
@@ -331,4 +331,17 @@ test('link --wait: times out cleanly with state "sent", and returns "accepted" o
   const accepted = await waiting;
   assert.equal(accepted.state, 'accepted');
   assert.equal(accepted.lspName, glsp.lspName);
+
+  // §8.3 refresh: the linked LSP re-sends LINK (same owner, identical keys); the main messenger accepts it by itself.
+  const refreshing = ok([...linkArgs, '--wait', '60'], 'gina');
+  let refreshed;
+  await waitFor('the refreshed link answered', async () => {
+    await ok(['links', '--alias', 'main'], 'alice');
+    refreshed = await Promise.race([refreshing, new Promise((r) => setTimeout(() => r(undefined), 300))]);
+    return refreshed;
+  }, 30_000, 300);
+  assert.equal(refreshed.state, 'accepted');
+  const view = await ok(['links', '--alias', 'main'], 'alice');
+  assert.equal(view.pending.filter((p) => p.profileName === glsp.lspName).length, 1, 'only the unanswered first LINK is pending');
+  assert.equal(view.linked.filter((l) => l.profileName === glsp.lspName).length, 1);
 });
