@@ -96,7 +96,8 @@ internal sealed class LinkWorld
         Message.CreateSigned(new MessageMetadata(to, fromName, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), type, Link: link), "service", null, signingKey64);
 
     /// <summary>Stores an accepted link for the LSP at the main messenger (as "links accept" would).</summary>
-    public void StoreLink(string owner) => LinkVault.Seal(Main, [new AcceptedLink(Lsp.Name, Base64Std.Encode(LspKeys.ProfileSeed), Hex.Encode(LspKeys.WalletPrivateKey),
+    public void StoreLink(string owner, string? walletPrivateKey = null) => LinkVault.Seal(Main, [new AcceptedLink(Lsp.Name, Base64Std.Encode(LspKeys.ProfileSeed),
+        walletPrivateKey ?? Hex.Encode(LspKeys.WalletPrivateKey),
         LinkObject.OriginRandom, owner, "x", ProfileHash, DateTimeOffset.UtcNow.ToUnixTimeSeconds())]);
 
     /// <summary>A temporary profile published under myapp.eth.</summary>

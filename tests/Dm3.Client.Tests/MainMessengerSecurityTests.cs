@@ -107,6 +107,62 @@ public sealed class MainMessengerSecurityTests
     }
 
     [Fact]
+    public async Task A_request_by_another_wallet_is_accepted_once_the_other_wallet_is_confirmed()
+    {
+        var stranger = LspKeyDerivation.FromNewEntropy().WalletPrivateKey;
+        var request = await Messenger.ValidateAsync(_world.Main, _world.LinkMessageFrom(_world.LinkText(signer: stranger)), default);
+        Assert.NotNull(request);
+        var prompt = MainMessenger.Prompt(request);
+        Assert.False(prompt.SameWallet);
+        Assert.Contains(Protocol.Crypto.Ethereum.ToChecksumAddress(Protocol.Crypto.Ethereum.AddressFromPrivateKey(stranger)), prompt.Text, StringComparison.Ordinal);
+
+        // With the confirmation the guard passes; the answer then fails only at delivery (this world has no delivery service).
+        var failure = await Record.ExceptionAsync(() => Messenger.AcceptAsync(_world.Main, request.Id, false, 180, confirmOtherWallet: true, default));
+        Assert.False(failure is ClientException { Code: "confirm_other_wallet" });
+    }
+
+    [Fact]
+    public async Task A_resent_link_with_the_same_owner_and_identical_keys_refreshes_the_link_without_a_new_request()
+    {
+        _world.StoreLink(_world.Owner.AddressText);
+        var before = Assert.Single(LinkVault.Open(_world.Main));
+        var signed = _world.LinkText();
+
+        var refreshed = await Messenger.ValidateAsync(_world.Main, _world.LinkMessageFrom(signed), default);
+
+        Assert.NotNull(refreshed);
+        Assert.True(refreshed.Refreshed);
+        Assert.Empty(_world.Main.Incoming);
+        var after = Assert.Single(LinkVault.Open(_world.Main));
+        Assert.Equal(signed.Text, after.LinkMessage);
+        Assert.NotEqual(before.LinkMessage, after.LinkMessage);
+        Assert.Equal(before.ProfileSeed, after.ProfileSeed);
+        Assert.Equal(before.Owner, after.Owner);
+    }
+
+    [Fact]
+    public async Task A_resent_link_by_another_owner_or_with_other_keys_is_a_new_request()
+    {
+        _world.StoreLink(_world.Owner.AddressText);
+        var stored = Assert.Single(LinkVault.Open(_world.Main));
+
+        // Another owner wallet.
+        var stranger = LspKeyDerivation.FromNewEntropy().WalletPrivateKey;
+        var byOther = await Messenger.ValidateAsync(_world.Main, _world.LinkMessageFrom(_world.LinkText(signer: stranger)), default);
+        Assert.NotNull(byOther);
+        Assert.False(byOther.Refreshed);
+
+        // Other keys: the stored link holds a wallet key that no longer matches what the LSP sends.
+        _world.StoreLink(_world.Owner.AddressText, walletPrivateKey: Protocol.Encoding.Hex.Encode(LspKeyDerivation.FromNewEntropy().WalletPrivateKey));
+        var withOtherKeys = await Messenger.ValidateAsync(_world.Main, _world.LinkMessageFrom(_world.LinkText()), default);
+        Assert.NotNull(withOtherKeys);
+        Assert.False(withOtherKeys.Refreshed);
+
+        Assert.Equal(2, _world.Main.Incoming.Count);
+        Assert.Equal(stored.LinkMessage, Assert.Single(LinkVault.Open(_world.Main)).LinkMessage);
+    }
+
+    [Fact]
     public async Task A_fourth_request_for_the_same_profile_within_a_day_is_dropped()
     {
         for (var i = 0; i < MainMessenger.MaxPerProfilePerDay; i++)

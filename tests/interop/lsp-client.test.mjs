@@ -207,6 +207,11 @@ test('§13.3 link: LINK (decrypted and verified by dm3-lib-messaging), links, ac
 test('§13.4 / §10.3 recovery through the main profile: LINK_RECOVER (verified by dm3-lib-messaging) → LINK_ACCEPT with the keys', async () => {
   const waiting = await ok(['lsp', 'recover', '--alias', 'lsp', ...component(alice), '--via', 'main', '--main', s.main], 'fresh');
   assert.equal(waiting.state, 'waiting');
+  const started = Date.now();
+  const stillWaiting = await ok(['lsp', 'recover', '--alias', 'lsp', ...component(alice), '--via', 'main', '--main', s.main, '--wait', '1'], 'fresh');
+  assert.equal(stillWaiting.state, 'waiting', '--wait ends cleanly before the LINK_ACCEPT');
+  assert.equal(stillWaiting.requester, waiting.requester);
+  assert.ok(Date.now() - started >= 1000, 'waited the given seconds');
   const temp = identity('fresh', 'lsp#recovery');
   const recover = await peekInbox(env.b.url, identity('alice', 'main'), 'LINK_RECOVER');
   assert.equal(await messagingLib.checkMessageSignature(recover.message, dm3Keys(temp).signingKeyPair.publicKey, temp.name), true);
@@ -304,4 +309,39 @@ test('send, inbox (the main messenger sees messages of its linked profiles), lin
   const deleted = await ok(['lsp', 'delete', ...component(dave), '--lsp', s.dlsp.lspName], 'dave');
   assert.deepEqual(deleted, { deleted: s.dlsp.lspName });
   assert.deepEqual(await ok(['lsp', 'query', ...component(dave)], 'dave'), { profiles: [] });
+});
+
+test('link --wait: times out cleanly with state "sent", and returns "accepted" once the LINK_ACCEPT arrives; a re-sent LINK is refreshed without a new request', async () => {
+  const gina = Wallet.createRandom();
+  await ok(['wallet', 'import', '--alias', 'gina', '--private-key', gina.privateKey], 'gina');
+  const glsp = await ok(['lsp', 'create', '--alias', 'glsp', ...component(gina), '--path', 'random'], 'gina');
+  const linkArgs = ['link', '--lsp', 'glsp', '--main', s.main, '--owner', 'gina', '--domain', DOMAIN, '--uri', URI];
+
+  const started = Date.now();
+  const timedOut = await ok([...linkArgs, '--wait', '1'], 'gina');
+  assert.equal(timedOut.state, 'sent');
+  assert.ok(Date.now() - started >= 1000, 'waited the given seconds');
+
+  const waiting = ok([...linkArgs, '--wait', '60'], 'gina');
+  const request = await waitFor('both LINKs of glsp pending at the main messenger', async () => {
+    const mine = (await ok(['links', '--alias', 'main'], 'alice')).pending.filter((p) => p.profileName === glsp.lspName);
+    return mine.length === 2 ? mine[1] : undefined;
+  }, 30_000, 300);
+  await ok(['links', 'accept', '--alias', 'main', '--id', request.id, '--confirm-other-wallet'], 'alice');
+  const accepted = await waiting;
+  assert.equal(accepted.state, 'accepted');
+  assert.equal(accepted.lspName, glsp.lspName);
+
+  // §8.3 refresh: the linked LSP re-sends LINK (same owner, identical keys); the main messenger accepts it by itself.
+  const refreshing = ok([...linkArgs, '--wait', '60'], 'gina');
+  let refreshed;
+  await waitFor('the refreshed link answered', async () => {
+    await ok(['links', '--alias', 'main'], 'alice');
+    refreshed = await Promise.race([refreshing, new Promise((r) => setTimeout(() => r(undefined), 300))]);
+    return refreshed;
+  }, 30_000, 300);
+  assert.equal(refreshed.state, 'accepted');
+  const view = await ok(['links', '--alias', 'main'], 'alice');
+  assert.equal(view.pending.filter((p) => p.profileName === glsp.lspName).length, 1, 'only the unanswered first LINK is pending');
+  assert.equal(view.linked.filter((l) => l.profileName === glsp.lspName).length, 1);
 });

@@ -45,7 +45,14 @@ public sealed class MainMessenger(ClientContext context)
             if (received.Message.Metadata.Type is MessageType.Link or MessageType.LinkRecover
                 && await ValidateAsync(main, received.Message, ct).ConfigureAwait(false) is { } request)
             {
-                added.Add(request);
+                if (request.Refreshed)
+                {
+                    await SendRefreshAcceptAsync(main, request, ct).ConfigureAwait(false);
+                }
+                else
+                {
+                    added.Add(request);
+                }
             }
         }
 
@@ -72,7 +79,8 @@ public sealed class MainMessenger(ClientContext context)
 
     /// <summary>
     /// §8.3 / §8.5 on one decrypted message addressed to <paramref name="main"/>. Returns the new pending request, or
-    /// null when it was dropped (the reason goes to the context's drop log only).
+    /// null when it was dropped (the reason goes to the context's drop log only). A refresh of an existing link comes back
+    /// with <see cref="IncomingRequest.Refreshed"/> set, already stored and not pending.
     /// </summary>
     public async Task<IncomingRequest?> ValidateAsync(Identity main, Message message, CancellationToken ct)
     {
@@ -193,6 +201,20 @@ public sealed class MainMessenger(ClientContext context)
         var sameWallet = string.Equals(main.Owner, owner, StringComparison.OrdinalIgnoreCase);
         var request = new IncomingRequest(id, type.ToWire(), sender.Name, link.ProfileName, owner, sameWallet, lm.ExpirationTime.ToUnixTimeSeconds(),
             now.ToUnixTimeSeconds(), link.ToCanonicalJson());
+
+        // Refresh (§8.3, §14 "Re-sent LINK"): an already linked profile re-sent by the same owner with identical keys is
+        // accepted automatically (new Link Message and profile hash); any difference is a new request for the UI.
+        if (!recover && linked.FirstOrDefault(l => l.ProfileName == link.ProfileName) is { } existing
+            && string.Equals(existing.Owner, owner, StringComparison.OrdinalIgnoreCase)
+            && existing.ProfileSeed == link.ProfilePrivateKey
+            && string.Equals(existing.WalletPrivateKey, link.WalletPrivateKey, StringComparison.OrdinalIgnoreCase))
+        {
+            linked.Remove(existing);
+            linked.Add(existing with { LinkMessage = link.LinkMessage, ProfileHash = link.ProfileHash, AcceptedAt = now.ToUnixTimeSeconds(), Nonce = link.Nonce });
+            LinkVault.Seal(main, linked);
+            return request with { Refreshed = true };
+        }
+
         main.Incoming.Add(request);
         return request;
     }
@@ -253,6 +275,16 @@ public sealed class MainMessenger(ClientContext context)
 
         main.Incoming.Remove(request);
         return (request, attestation is not null);
+    }
+
+    /// <summary>Answers a refreshed link (already stored by <see cref="ValidateAsync"/>) with LINK_ACCEPT, without an attestation.</summary>
+    private async Task SendRefreshAcceptAsync(Identity main, IncomingRequest request, CancellationToken ct)
+    {
+        if (LinkObject.TryParse(request.Link, LinkMessageType.Link, out var link, out _))
+        {
+            var answer = LinkObject.ForAccept(link, ClientContext.KeysOf(main).SigningPrivateKey, null);
+            await context.SendAsync(main, request.From, MessageType.LinkAccept, AcceptText, answer.ToJson(), ct).ConfigureAwait(false);
+        }
     }
 
     /// <summary>Rejects a pending request: nothing is sent.</summary>

@@ -120,8 +120,12 @@ public sealed record CreationFields(string Domain, string Uri, ulong ChainId, st
 /// <summary>A Link Message this component sent (kept until its expiry + 24 h).</summary>
 public sealed record PendingRequest(string Type, string LinkMessage, string ProfileHash, string Main, string ProfileName, long ExpiresAt, bool Public = false);
 
-/// <summary>A validated LINK / LINK_RECOVER waiting at the main messenger. <see cref="Link"/> is the link object JSON.</summary>
-public sealed record IncomingRequest(string Id, string Type, string From, string ProfileName, string Owner, bool SameWallet, long ExpiresAt, long ReceivedAt, string Link)
+/// <summary>
+/// A validated LINK / LINK_RECOVER waiting at the main messenger. <see cref="Link"/> is the link object JSON. <see cref="Refreshed"/>:
+/// a re-sent LINK of an existing link (same owner, identical keys) that was accepted automatically and is never pending.
+/// </summary>
+public sealed record IncomingRequest(string Id, string Type, string From, string ProfileName, string Owner, bool SameWallet, long ExpiresAt, long ReceivedAt, string Link,
+    bool Refreshed = false)
 {
     private bool PrintMembers(System.Text.StringBuilder builder)
     {
