@@ -38,12 +38,19 @@ public sealed class ProbeHost : IAsyncLifetime
         await _app.WaitReadyAsync(TimeSpan.FromSeconds(60));
         // GET /health is 503 until storage initialisation has created the tables (a readiness answer, not a fault):
         // probe only a ready program, or a slow start shows up as 5xx in the fuzz.
-        using var http = new HttpClient { BaseAddress = _app.BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
+        using var http = new HttpClient { BaseAddress = _app.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
         await TestStorage.EventuallyAsync(async () =>
         {
-            using var health = await http.GetAsync(new Uri("/health", UriKind.Relative));
-            return health.IsSuccessStatusCode;
-        }, TimeSpan.FromSeconds(60), "GET /health to answer 200");
+            try
+            {
+                using var health = await http.GetAsync(new Uri("/health", UriKind.Relative));
+                return health.IsSuccessStatusCode;
+            }
+            catch (TaskCanceledException)
+            {
+                return false; // a slow answer on a loaded machine: ask again until the deadline
+            }
+        }, TimeSpan.FromSeconds(90), "GET /health to answer 200");
     }
 
     public async Task DisposeAsync()
