@@ -13,6 +13,7 @@ import path from 'node:path';
 import { Wallet } from 'ethers';
 import { startLspEnvironment, APP, MAIN_APP, DOMAIN, URI } from './support/lsp-env.mjs';
 import { killAll, waitFor } from './support/processes.mjs';
+import { dm3Keys, dsLogin } from './support/dm3-identity.mjs';
 
 const require = createRequire(import.meta.url);
 const cryptoLib = require('@dm3-org/dm3-lib-crypto');
@@ -46,25 +47,10 @@ const noSecrets = (result, ...secrets) => {
   }
 };
 
-/** The dm3 keys of an identity in our key file, as the dm3 libraries want them (libsodium from the profile seed). */
-function dm3Keys(id) {
-  const seed = Buffer.from(id.profileSeed, 'base64');
-  const xPrivate = sodium.crypto_generichash(32, seed);
-  const sign = sodium.crypto_sign_seed_keypair(seed);
-  return {
-    encryptionKeyPair: { privateKey: Buffer.from(xPrivate).toString('base64'), publicKey: Buffer.from(sodium.crypto_scalarmult_base(xPrivate)).toString('base64') },
-    signingKeyPair: { privateKey: Buffer.from(sign.privateKey).toString('base64'), publicKey: Buffer.from(sign.publicKey).toString('base64') },
-  };
-}
-
 /** Logs in as `id` at `dsUrl` with the challenge flow and returns its envelopes without acknowledging them. */
 async function peekInbox(dsUrl, id, expectedType) {
   const keys = dm3Keys(id);
-  const challenge = await (await fetch(`${dsUrl}/auth/${id.name}`)).json();
-  const token = await (await fetch(`${dsUrl}/auth/${id.name}`, {
-    method: 'POST', headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ challenge, signature: await cryptoLib.sign(keys.signingKeyPair.privateKey, challenge) }),
-  })).json();
+  const token = await dsLogin(dsUrl, id);
   return waitFor(`${expectedType} in ${id.name}'s inbox`, async () => {
     const page = await (await fetch(`${dsUrl}/delivery/messages/incoming/${id.name}`, { headers: { authorization: `Bearer ${token}` } })).json();
     for (const envelope of page) {

@@ -202,11 +202,12 @@ internal sealed class DeliverySuite : BenchSuite
         return 0;
     }
 
-    private sealed record User(string Name, ProfileKeys Keys, string Token);
+    internal sealed record User(string Name, ProfileKeys Keys, string Token);
 
     private sealed record SubmitResult(int Accepted, int Failures, string? Sample, Dictionary<string, DateTimeOffset> SentAt, IReadOnlyList<string> AcceptedHashes, double? P50, double? P99);
 
-    private static async Task<List<User>> RegisterUsersAsync(HttpClient http, Uri backend, int count, CancellationToken cancellationToken)
+    /// <summary>Claims <paramref name="count"/> address profiles under <paramref name="parent"/> (default bench.eth) and logs each in (challenge flow).</summary>
+    internal static async Task<List<User>> RegisterUsersAsync(HttpClient http, Uri backend, int count, CancellationToken cancellationToken, string parent = Parent)
     {
         var users = new User[count];
         await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellationToken }, async (i, ct) =>
@@ -214,12 +215,12 @@ internal sealed class DeliverySuite : BenchSuite
             var wallet = BackendProcess.RandomSecp256k1Key();
             var address = Ethereum.AddressFromPrivateKey(wallet);
             var keys = ProfileKeys.FromSeed(RandomNumberGenerator.GetBytes(32));
-            var signed = SignedUserProfile.Sign(keys.ToUserProfile(["ds." + Parent]), wallet);
+            var signed = SignedUserProfile.Sign(keys.ToUserProfile(["ds." + parent]), wallet);
             using var claim = await http.PostAsJsonAsync(new Uri(backend, "/resolver/profile/address"), new JsonObject
             {
                 ["signedUserProfile"] = signed.ToJsonObject(),
                 ["address"] = Ethereum.ToChecksumAddress(address),
-                ["subdomain"] = "addr." + Parent,
+                ["subdomain"] = "addr." + parent,
             }, ct);
             var claimText = await claim.Content.ReadAsStringAsync(ct);
             if ((int)claim.StatusCode != 201 || JsonNode.Parse(claimText)?["name"] is not JsonValue nameValue)
@@ -315,6 +316,6 @@ internal sealed class DeliverySuite : BenchSuite
             .Order()
             .ToList();
 
-    private static double? Percentile(List<double> sorted, double p) =>
+    internal static double? Percentile(List<double> sorted, double p) =>
         sorted.Count == 0 ? null : sorted[Math.Clamp((int)Math.Ceiling(p / 100 * sorted.Count) - 1, 0, sorted.Count - 1)];
 }

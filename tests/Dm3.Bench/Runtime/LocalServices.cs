@@ -175,7 +175,8 @@ internal sealed class BackendProcess : IAsyncDisposable
     /// </summary>
     public static async Task<BackendProcess> StartStandaloneAsync(string repositoryRoot, IReadOnlyDictionary<string, string> settings, CancellationToken cancellationToken)
     {
-        var url = new Uri($"http://127.0.0.1:{BenchMachine.FreePort()}");
+        // A caller that must know the URL before start-up (e.g. for an OffchainResolver's gateway URL) passes ASPNETCORE_URLS.
+        var url = new Uri(settings.TryGetValue("ASPNETCORE_URLS", out var given) ? given : $"http://127.0.0.1:{BenchMachine.FreePort()}");
         var environment = new Dictionary<string, string>
         {
             ["ASPNETCORE_URLS"] = url.ToString().TrimEnd('/'),

@@ -21,7 +21,11 @@ export const URI = 'https://app.myapp.example/messaging';
 export const DAPP_DOMAIN = 'dapp.example.com';
 export const CLI_DLL = process.env.DM3_CLI_DLL ?? path.join(ROOT, 'functions', 'Dm3.Cli', 'bin', 'Debug', 'net10.0', 'dm3.dll');
 
-export async function startLspEnvironment({ log = () => {} } = {}) {
+/**
+ * Starts anvil with the ENS registry (`eth` owned by the first anvil account); `parent(name, gatewayUrl, signerAddress)`
+ * gives `name` (a direct child of `eth`) an OffchainResolver whose CCIP gateway is `${gatewayUrl}/ccip` and returns its address.
+ */
+export async function startEnsChain() {
   const artifacts = loadEnsArtifacts();
   const anvil = await startAnvil();
   const deployer = await anvil.provider.getSigner(0);
@@ -31,6 +35,20 @@ export async function startLspEnvironment({ log = () => {} } = {}) {
   const registryAddress = await registry.getAddress();
   await (await registry.setSubnodeOwner(ZeroHash, id('eth'), owner)).wait();
   const chain = { rpc: anvil.url, registry: registryAddress, chainId: Number(anvil.chainId) };
+  const parent = async (name, gatewayUrl, signerAddress) => {
+    await (await registry.setSubnodeOwner(namehash('eth'), id(name.split('.')[0]), owner)).wait();
+    const resolver = await new ContractFactory(artifacts.OffchainResolver.abi, artifacts.OffchainResolver.bytecode, deployer)
+      .deploy(`${gatewayUrl}/ccip/{sender}/{data}.json`, [signerAddress]);
+    await resolver.waitForDeployment();
+    await (await registry.setResolver(namehash(name), await resolver.getAddress())).wait();
+    return resolver.getAddress();
+  };
+  return { anvil, chain, parent };
+}
+
+export async function startLspEnvironment({ log = () => {} } = {}) {
+  const { anvil, chain, parent: deployParent } = await startEnsChain();
+  const registryAddress = chain.registry;
 
   const backends = {};
   for (const [key, parent, appEnv] of [
@@ -50,14 +68,10 @@ export async function startLspEnvironment({ log = () => {} } = {}) {
       Apps__0__Domains__0__Scopes__0: 'register',
     }],
   ]) {
-    await (await registry.setSubnodeOwner(namehash('eth'), id(parent.split('.')[0]), owner)).wait();
     const signer = Wallet.createRandom();
     const url = `http://127.0.0.1:${await freePort()}`;
-    const resolver = await new ContractFactory(artifacts.OffchainResolver.abi, artifacts.OffchainResolver.bytecode, deployer)
-      .deploy(`${url}/ccip/{sender}/{data}.json`, [signer.address]);
-    await resolver.waitForDeployment();
-    await (await registry.setResolver(namehash(parent), await resolver.getAddress())).wait();
-    log(`${parent}: OffchainResolver ${await resolver.getAddress()} → ${url}/ccip`);
+    const resolverAddress = await deployParent(parent, url, signer.address);
+    log(`${parent}: OffchainResolver ${resolverAddress} → ${url}/ccip`);
     backends[key] = await startBackend({
       ...testKeys(),
       // Dev keys only for the local escrow wrapping key (an RSA-3072 PEM next to this file; decisions §25).
@@ -66,7 +80,7 @@ export async function startLspEnvironment({ log = () => {} } = {}) {
       ASPNETCORE_URLS: url,
       PublicBaseUrl: url,
       Gateway__SignerPrivateKey: signer.privateKey,
-      Gateway__Resolvers__0__Address: await resolver.getAddress(),
+      Gateway__Resolvers__0__Address: resolverAddress,
       Gateway__Resolvers__0__Family: 'ens',
       Apps__0__ParentName: parent,
       Apps__0__ChainIds__0: String(chain.chainId),
