@@ -35,10 +35,16 @@ public sealed class DeleteLspHandler(LspSessionAuth auth, OwnerIndex index, Owne
             return new LspError(LspErrorKind.NotFound, "The LSP changed meanwhile.");
         }
 
-        var record = await names.GetAsync(active.LspName, cancellationToken).ConfigureAwait(false);
-        if (record is not null)
+        // The tombstone must land even when a concurrent profile write moved the ETag: re-read and retry.
+        for (var attempt = 0; attempt < 5; attempt++)
         {
-            await names.ReplaceAsync(record.ToTombstone(now), record.ETag ?? "*", cancellationToken).ConfigureAwait(false);
+            var record = await names.GetAsync(active.LspName, cancellationToken).ConfigureAwait(false);
+            if (record is null
+                || (await names.ReplaceAsync(record.ToTombstone(now), record.ETag ?? "*", cancellationToken).ConfigureAwait(false)).Status
+                    is NameWriteStatus.Written or NameWriteStatus.Missing)
+            {
+                break;
+            }
         }
 
         LspLog.Deleted(logger, active.LspName);

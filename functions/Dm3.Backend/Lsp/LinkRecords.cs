@@ -129,8 +129,18 @@ public sealed class LinkRecordsHandler(AppCatalog apps, NameStore names, NonceSe
             return nonceError;
         }
 
-        await names.ReplaceAsync(record with { Link = null, UpdatedAt = time.GetUtcNow() }, record.ETag ?? "*", cancellationToken).ConfigureAwait(false);
-        LspLog.LinkRecordChanged(logger, record.Name, "removed");
+        // The nonce is spent: the removal must land even when a concurrent write moved the ETag (re-read and retry).
+        for (var attempt = 0; attempt < 5 && record?.Link is not null; attempt++)
+        {
+            var (status, _) = await names.ReplaceAsync(record with { Link = null, UpdatedAt = time.GetUtcNow() }, record.ETag ?? "*", cancellationToken).ConfigureAwait(false);
+            if (status is NameWriteStatus.Written or NameWriteStatus.Missing)
+            {
+                break;
+            }
+            record = await names.GetAsync(request.LspName!, cancellationToken).ConfigureAwait(false);
+        }
+
+        LspLog.LinkRecordChanged(logger, request.LspName!, "removed");
         return true;
     }
 
